@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const severityHours = z.object({
+  critical: z.number().positive().default(4),
+  high: z.number().positive().default(24),
+  medium: z.number().positive().default(72),
+  low: z.number().positive().default(168),
+});
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).default('./data'),
+  /** `postgres://…` for PostgreSQL; `sqlite:PATH` or empty for the embedded SQLite file under dataDir. */
+  databaseUrl: z.string().default(''),
+  http: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Largest accepted request body, bytes (API and forms). */
+      bodyLimit: z.number().int().positive().default(1_048_576),
+      /** Largest accepted upload (public report attachment), bytes. */
+      uploadLimit: z.number().int().positive().default(10_485_760),
+      publicBaseUrl: z.string().url().default('http://localhost:8080'),
+      /** Set the Secure flag on cookies (behind TLS). */
+      secureCookies: z.boolean().default(false),
+    })
+    .prefault({}),
+  adminPassword: z.string().min(12).optional(),
+  language: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  sessionTtlHours: z.number().positive().default(12),
+  /** Hours from opening to the due time, per severity; overdue incidents are flagged in lists. */
+  slaHours: severityHours.prefault({}),
+  rateLimits: z
+    .object({
+      loginPerWindow: z.number().int().positive().default(10),
+      publicReportsPerWindow: z.number().int().positive().default(20),
+      windowSeconds: z.number().int().positive().default(900),
+    })
+    .prefault({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment variables and the configuration key each one sets. */
+const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boolean' }> = {
+  CERTOPS_DATA_DIR: { key: 'dataDir', type: 'string' },
+  DATABASE_URL: { key: 'databaseUrl', type: 'string' },
+  CERTOPS_HOST: { key: 'http.host', type: 'string' },
+  CERTOPS_PORT: { key: 'http.port', type: 'number' },
+  CERTOPS_PUBLIC_URL: { key: 'http.publicBaseUrl', type: 'string' },
+  CERTOPS_SECURE_COOKIES: { key: 'http.secureCookies', type: 'boolean' },
+  CERTOPS_ADMIN_PASSWORD: { key: 'adminPassword', type: 'string' },
+  CERTOPS_LANGUAGE: { key: 'language', type: 'string' },
+  CERTOPS_LOG_LEVEL: { key: 'logLevel', type: 'string' },
+};
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function coerce(envName: string, raw: string, type: 'string' | 'number' | 'boolean'): unknown {
+  if (type === 'string') return raw;
+  if (type === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n))
+      throw new ConfigError(`config: ${envName}: expected a number, got "${raw}"`);
+    return n;
+  }
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`config: ${envName}: expected true or false, got "${raw}"`);
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(
+      `config: cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+    );
+  }
+  try {
+    const parsed: unknown = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new Error('top level must be an object');
+    }
+    return parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new ConfigError(`config: ${file}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Builds the frozen configuration from (lowest to highest precedence) defaults, the config file
+ * (CERTOPS_CONFIG or `file`), environment variables and explicit overrides (CLI flags).
+ * A wrong value throws ConfigError with one line naming the setting.
+ */
+export function loadConfig(
+  options: { env?: NodeJS.ProcessEnv; file?: string; overrides?: ConfigInput } = {},
+): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.CERTOPS_CONFIG;
+  const input: Record<string, unknown> = file ? readConfigFile(file) : {};
+  for (const [name, spec] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') setPath(input, spec.key, coerce(name, raw, spec.type));
+  }
+  if (env.PORT && env.CERTOPS_PORT === undefined)
+    setPath(input, 'http.port', coerce('PORT', env.PORT, 'number'));
+  const merged = mergeDeep(input, (options.overrides ?? {}) as Record<string, unknown>);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return deepFreeze(result.data);
+}
+
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] =
+      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof prev === 'object' && prev !== null
+        ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The database location the configuration points to. */
+export function resolveDatabase(
+  config: Config,
+): { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string } {
+  const url = config.databaseUrl;
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: 'postgres', url };
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    return { dialect: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
+  }
+  if (url !== '')
+    throw new ConfigError(`config: databaseUrl: expected postgres://… or sqlite:PATH, got "${url}"`);
+  return { dialect: 'sqlite', file: path.resolve(config.dataDir, 'certops.db') };
+}

@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export type DatabaseTarget = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  /** Database reachable (for /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+// Return BIGINT/NUMERIC counts from PostgreSQL as numbers (COUNT(*) is int8).
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export function openDatabase(target: DatabaseTarget, options: { poolSize?: number } = {}): Database {
+  let db: Kysely<DB>;
+  if (target.dialect === 'sqlite') {
+    if (target.file !== ':memory:') mkdirSync(path.dirname(target.file), { recursive: true });
+    const handle = new SQLite(target.file);
+    handle.pragma('journal_mode = WAL');
+    handle.pragma('synchronous = NORMAL');
+    handle.pragma('foreign_keys = ON');
+    handle.pragma('busy_timeout = 5000');
+    handle.pragma('cache_size = -65536');
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  } else {
+    const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
+    db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  }
+  return {
+    db,
+    dialect: target.dialect,
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** Which dialect a Kysely instance speaks (migrations and repositories branch on it sparingly). */
+export function dialectOf(db: Kysely<any>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}

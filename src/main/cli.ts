@@ -1,0 +1,117 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig, type Config, type ConfigInput } from '../config/config.ts';
+import { DomainError } from '../core/shared/errors.ts';
+import { registerCommands } from '../cli/index.ts';
+import { composeServices, openMigratedDatabase } from './compose.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './server.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { openDatabase } from '../db/database.ts';
+import { resolveDatabase } from '../config/config.ts';
+import type { CliContext } from '../cli/context.ts';
+
+/** One line, non-zero exit: how every bad input ends on the command line. */
+export class CliError extends Error {}
+
+function configFrom(program: Command, overrides: ConfigInput = {}): Config {
+  const opts = program.opts<{ config?: string; dataDir?: string; database?: string }>();
+  return loadConfig({
+    file: opts.config,
+    overrides: {
+      ...overrides,
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      ...(opts.database ? { databaseUrl: opts.database } : {}),
+    },
+  });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('certops')
+    .description('certops: operations platform for national and regional CERTs')
+    .option('-c, --config <file>', 'configuration file (JSON or YAML); also CERTOPS_CONFIG')
+    .option('--data-dir <dir>', 'data directory for the embedded SQLite database (default ./data)')
+    .option('--database <url>', 'postgres://… or sqlite:PATH; also DATABASE_URL')
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('run the web server (API, console, public site); migrates the database first')
+    .option('-p, --port <n>', 'port (default 8080)', parsePort)
+    .option('-H, --host <host>', 'address to listen on (default 127.0.0.1)')
+    .action(async (opts: { port?: number; host?: string }) => {
+      const http: Record<string, unknown> = {};
+      if (opts.port !== undefined) http.port = opts.port;
+      if (opts.host) http.host = opts.host;
+      const config = configFrom(program, { http } as ConfigInput);
+      const logger = createLogger(config);
+      const server = await startServer(config, logger);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          void server.close().then(resolve);
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date')
+    .action(async () => {
+      const config = configFrom(program);
+      const database = openDatabase(resolveDatabase(config));
+      try {
+        const r = await migrateToLatest(database);
+        process.stdout.write(
+          r.applied.length ? `applied: ${r.applied.join(', ')}\n` : 'database is up to date\n',
+        );
+      } finally {
+        await database.close();
+      }
+    });
+
+  const context: CliContext = {
+    async withServices(fn) {
+      const config = configFrom(program);
+      const database = await openMigratedDatabase(config);
+      try {
+        return await fn(composeServices(database, config), config);
+      } finally {
+        await database.close();
+      }
+    },
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+  registerCommands(program, context);
+  return program;
+}
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--port: expected 0-65535, got "${v}"`);
+  return n;
+}
+
+/** Runs the CLI; returns the exit code. Errors become one line on stderr. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; commander already printed its own message
+      return e.exitCode;
+    }
+    const msg =
+      e instanceof ConfigError || e instanceof CliError
+        ? e.message
+        : e instanceof DomainError
+          ? `${e.message}${e.fields.length ? ': ' + e.fields.map((f) => `${f.field}: ${f.message}`).join('; ') : ''}`
+          : `error: ${(e as Error).message ?? e}`;
+    process.stderr.write(`certops: ${msg.split('\n')[0]}\n`);
+    return e instanceof DomainError || e instanceof ConfigError || e instanceof CliError ? 2 : 1;
+  }
+}
