@@ -29,6 +29,18 @@ export const configSchema = z.object({
     .prefault({}),
   adminPassword: z.string().min(12).optional(),
   language: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  /** IANA time zone in which statistics count days and months (a report's "January"). */
+  timeZone: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown IANA time zone'),
   sessionTtlHours: z.number().positive().default(12),
   /** Hours from opening to the due time, per severity; overdue incidents are flagged in lists. */
   slaHours: severityHours.prefault({}),
@@ -63,6 +75,7 @@ const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boole
   CERTOPS_ADMIN_PASSWORD: { key: 'adminPassword', type: 'string' },
   CERTOPS_LANGUAGE: { key: 'language', type: 'string' },
   CERTOPS_LOG_LEVEL: { key: 'logLevel', type: 'string' },
+  CERTOPS_TIME_ZONE: { key: 'timeZone', type: 'string' },
 };
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {

@@ -1,11 +1,13 @@
 import type { Catalogue, Lang } from './catalogue.ts';
 import { common } from './messages/common.ts';
+import { stats } from './messages/stats.ts';
 
 export { LANGUAGES, isLang, negotiateLang, type Catalogue, type Lang } from './catalogue.ts';
 
 /** Every area's catalogue. An area adds its file under messages/ and one entry here. */
 export const CATALOGUES: Record<string, Catalogue> = {
   common,
+  stats,
 };
 
 const merged: Record<Lang, Map<string, string>> = { 'zh-CN': new Map(), en: new Map() };

@@ -4,13 +4,45 @@ import { systemClock, type Clock } from '../core/shared/clock.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { AppServices } from '../services/index.ts';
+import { createImportService } from '../services/import.service.ts';
+import { createStatsService } from '../services/stats.service.ts';
+import { createAuthService } from '../services/auth.service.ts';
+import { createAuthRepository } from '../db/repositories/auth.repository.ts';
+import { createAuditRepository } from '../db/repositories/audit.repository.ts';
+import { createIncidentImportRepository } from '../db/repositories/incident-import.repository.ts';
+import { createStatsRepository } from '../db/repositories/stats.repository.ts';
 
 /** Builds every service over one database. The only place that joins db/ to services/. */
 export function composeServices(database: Database, config: Config, clock: Clock = systemClock): AppServices {
-  void config;
-  void clock;
+  const { db } = database;
   return {
     ping: () => database.ping(),
+    auth: createAuthService({
+      repo: createAuthRepository(db),
+      audit: createAuditRepository(db),
+      clock,
+      options: {
+        sessionTtlHours: config.sessionTtlHours,
+        loginPerWindow: config.rateLimits.loginPerWindow,
+        windowSeconds: config.rateLimits.windowSeconds,
+        defaultLanguage: config.language,
+      },
+    }),
+    stats: createStatsService({ stats: createStatsRepository(db), timeZone: config.timeZone }),
+    imports: createImportService({
+      imports: createIncidentImportRepository(db),
+      loadBranches: async () =>
+        (await db.selectFrom('branches').selectAll().execute()).map((b) => ({
+          code: b.code,
+          nameZh: b.name_zh,
+          nameEn: b.name_en,
+          shortZh: b.short_zh,
+          aliases: JSON.parse(b.aliases) as string[],
+        })),
+      clock,
+      timeZone: config.timeZone,
+      slaHours: config.slaHours,
+    }),
   };
 }
 

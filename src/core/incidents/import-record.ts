@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { DomainError } from '../shared/errors.ts';
+import { parseTimestamp } from '../shared/time.ts';
+import { ACTION_KINDS, ACTION_OUTCOMES, type ActionKind, type ActionOutcome } from './actions.ts';
+import { CATEGORIES, categoryOfRsit, defaultRsitOf, isRsitType, type Category, type RsitType } from './categories.ts';
+import { SEVERITIES, TLPS, type Severity, type Tlp } from './severity.ts';
+import { INCIDENT_STATES, type IncidentState } from './states.ts';
+
+/**
+ * One historical report as an old tracker exports it (docs/import-reports.md): flat columns in CSV,
+ * the same keys in JSON Lines, where `actions` may also be an array of objects.
+ */
+export const REPORT_CHANNELS = ['web', 'email', 'api', 'phone', 'fax', 'partner', 'feed'] as const;
+export type ReportChannel = (typeof REPORT_CHANNELS)[number];
+export const REPORTER_TYPES = ['individual', 'organisation', 'cert', 'isp', 'vendor', 'government', 'partner', 'anonymous'] as const;
+export type ReporterType = (typeof REPORTER_TYPES)[number];
+
+export interface ImportedAction {
+  kind: ActionKind;
+  branch: string | null;
+  counterpart: string;
+  occurredAt: string;
+  outcome: ActionOutcome;
+  note: string;
+}
+
+export interface ImportedReport {
+  line: number;
+  externalId: string;
+  /** Rows sharing a key belong to one incident; null: an incident of its own. */
+  incidentKey: string | null;
+  channel: ReportChannel;
+  reporterType: ReporterType;
+  reporterName: string;
+  reporterEmail: string;
+  reporterPhone: string;
+  receivedAt: string;
+  subject: string;
+  description: string;
+  category: Category;
+  rsit: RsitType;
+  incident: {
+    title: string;
+    state: IncidentState;
+    /** As written: a code (CN-XJ) or any name form; resolved against the branch list by the service. */
+    branch: string | null;
+    severity: Severity;
+    tlp: Tlp;
+    openedAt: string;
+    resolvedAt: string | null;
+  };
+  actions: ImportedAction[];
+}
+
+const str = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .optional();
+
+const rawAction = z.object({
+  kind: z.string(),
+  branch: str,
+  counterpart: str,
+  occurred_at: str,
+  outcome: str,
+  note: str,
+});
+
+const rawRecord = z.object({
+  external_id: str,
+  incident: str,
+  channel: str,
+  reporter_type: str,
+  reporter_name: str,
+  reporter_email: str,
+  reporter_phone: str,
+  received_at: str,
+  subject: str,
+  description: str,
+  category: str,
+  rsit: str,
+  title: str,
+  state: str,
+  branch: str,
+  severity: str,
+  tlp: str,
+  opened_at: str,
+  resolved_at: str,
+  action_kind: str,
+  action_branch: str,
+  action_counterpart: str,
+  action_at: str,
+  action_outcome: str,
+  action_note: str,
+  actions: z.array(rawAction).optional(),
+});
+
+function fail(line: number, field: string, message: string): never {
+  throw new DomainError('invalid_input', `line ${line}: ${field}: ${message}`, [{ field: `line ${line}: ${field}`, message }]);
+}
+
+function oneOf<T extends string>(line: number, field: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === '') return fallback;
+  const v = value.toLowerCase();
+  if (!(allowed as readonly string[]).includes(v)) fail(line, field, `"${value}" is not one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+function time(line: number, field: string, value: string | undefined, tz: string): string | null {
+  if (value === undefined || value === '') return null;
+  const d = parseTimestamp(value, tz);
+  if (!d) fail(line, field, `"${value}" is not a timestamp (ISO 8601, or YYYY-MM-DD[ HH:MM[:SS]] local time)`);
+  return d.toISOString();
+}
+
+/** Validates and normalises one record; throws invalid_input naming the line and the field. */
+export function parseImportRecord(record: unknown, line: number, timeZone: string): ImportedReport {
+  const parsed = rawRecord.safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    fail(line, issue.path.join('.') || '(record)', issue.message);
+  }
+  const r = parsed.data;
+  const receivedAt = time(line, 'received_at', r.received_at, timeZone) ?? fail(line, 'received_at', 'required');
+  let category: Category;
+  let rsit: RsitType;
+  if (r.rsit) {
+    if (!isRsitType(r.rsit)) fail(line, 'rsit', `"${r.rsit}" is not an RSIT class/type`);
+    rsit = r.rsit;
+    category = r.category ? oneOf(line, 'category', r.category, CATEGORIES, 'other') : categoryOfRsit(rsit);
+  } else {
+    category = oneOf(line, 'category', r.category, CATEGORIES, 'other');
+    rsit = defaultRsitOf(category);
+  }
+  const state = oneOf(line, 'state', r.state, INCIDENT_STATES, 'new');
+  if (state === 'merged') fail(line, 'state', 'merged incidents cannot be imported; import their reports under the survivor');
+  const openedAt = time(line, 'opened_at', r.opened_at, timeZone) ?? receivedAt;
+  let resolvedAt = time(line, 'resolved_at', r.resolved_at, timeZone);
+  if (state === 'resolved' && !resolvedAt) fail(line, 'resolved_at', 'required when state is resolved');
+  if (state !== 'resolved' && state !== 'rejected') resolvedAt = null;
+  if (resolvedAt && resolvedAt < openedAt) fail(line, 'resolved_at', 'is before opened_at');
+
+  const subject = r.subject ?? '';
+  const description = r.description ?? '';
+  if (!subject && !description) fail(line, 'description', 'a report needs a subject or a description');
+  const title = r.title || subject || description.slice(0, 80);
+
+  const actions: ImportedAction[] = [];
+  const addAction = (a: { kind: string; branch?: string; counterpart?: string; occurred_at?: string; outcome?: string; note?: string }, prefix: string) => {
+    actions.push({
+      kind: oneOf(line, `${prefix}kind`, a.kind, ACTION_KINDS, 'note'),
+      branch: a.branch || null,
+      counterpart: a.counterpart ?? '',
+      occurredAt: time(line, `${prefix}occurred_at`, a.occurred_at, timeZone) ?? resolvedAt ?? openedAt,
+      outcome: oneOf(line, `${prefix}outcome`, a.outcome, ACTION_OUTCOMES, 'success'),
+      note: a.note ?? '',
+    });
+  };
+  if (r.action_kind) {
+    addAction(
+      { kind: r.action_kind, branch: r.action_branch, counterpart: r.action_counterpart, occurred_at: r.action_at, outcome: r.action_outcome, note: r.action_note },
+      'action_',
+    );
+  }
+  (r.actions ?? []).forEach((a, i) => addAction(a, `actions.${i}.`));
+
+  return {
+    line,
+    externalId: r.external_id ?? '',
+    incidentKey: r.incident || null,
+    channel: oneOf(line, 'channel', r.channel, REPORT_CHANNELS, 'email'),
+    reporterType: oneOf(line, 'reporter_type', r.reporter_type, REPORTER_TYPES, 'individual'),
+    reporterName: r.reporter_name ?? '',
+    reporterEmail: r.reporter_email ?? '',
+    reporterPhone: r.reporter_phone ?? '',
+    receivedAt,
+    subject,
+    description,
+    category,
+    rsit,
+    incident: {
+      title,
+      state,
+      branch: r.branch || null,
+      severity: oneOf(line, 'severity', r.severity, SEVERITIES, 'medium'),
+      tlp: oneOf(line, 'tlp', r.tlp, TLPS, 'amber'),
+      openedAt,
+      resolvedAt,
+    },
+    actions,
+  };
+}

@@ -1,0 +1,55 @@
+import { sql, type Kysely } from 'kysely';
+import type { Scope } from '../../core/auth/actor.ts';
+import type { StatsPort, UtcRange } from '../../services/ports.ts';
+import type { DB } from '../schema.ts';
+
+/**
+ * Visibility of an incident row aliased `i` under a scope, as SQL: branch scope and TLP:RED
+ * membership. (Counts include no row the actor could not open.)
+ */
+function incidentVisible(scope: Scope) {
+  if (scope.unrestricted) return sql<boolean>`1 = 1`;
+  const branch = scope.branchCode === null ? sql`1 = 1` : sql`i.branch_code = ${scope.branchCode}`;
+  const red = sql`(i.tlp <> 'red' or exists (select 1 from incident_red_users ru where ru.incident_id = i.id and ru.user_id = ${scope.userId ?? -1}))`;
+  return sql<boolean>`(${branch} and ${red})`;
+}
+
+export function createStatsRepository(db: Kysely<DB>): StatsPort {
+  return {
+    async countReportsByCategory(scope: Scope, range: UtcRange) {
+      const visible =
+        scope.unrestricted || scope.branchCode === null
+          ? sql`(r.incident_id is null or ${incidentVisible(scope)})`
+          : sql`(r.incident_id is not null and ${incidentVisible(scope)})`;
+      const rows = await sql<{ category: string; count: number }>`
+        select coalesce(i.category, r.category) as category, count(*) as count
+        from reports r left join incidents i on i.id = r.incident_id
+        where r.received_at >= ${range.start} and r.received_at < ${range.end} and ${visible}
+        group by coalesce(i.category, r.category)`.execute(db);
+      return rows.rows.map((r) => ({ category: r.category, count: Number(r.count) }));
+    },
+
+    async countHandledByCategory(scope: Scope, range: UtcRange) {
+      const rows = await sql<{ category: string; count: number }>`
+        select i.category as category, count(*) as count from incidents i
+        where i.state = 'resolved' and i.resolved_at >= ${range.start} and i.resolved_at < ${range.end}
+          and ${incidentVisible(scope)}
+        group by i.category`.execute(db);
+      return rows.rows.map((r) => ({ category: r.category, count: Number(r.count) }));
+    },
+
+    async countHandledByBranch(scope: Scope, range: UtcRange) {
+      const rows = await sql<{ branch: string; count: number }>`
+        select p.branch as branch, count(distinct p.incident_id) as count from (
+          select i.id as incident_id, i.branch_code as branch from incidents i
+          where i.state = 'resolved' and i.resolved_at >= ${range.start} and i.resolved_at < ${range.end}
+            and ${incidentVisible(scope)}
+          union all
+          select i.id as incident_id, a.branch_code as branch from incidents i join actions a on a.incident_id = i.id
+          where i.state = 'resolved' and i.resolved_at >= ${range.start} and i.resolved_at < ${range.end}
+            and ${incidentVisible(scope)}
+        ) p group by p.branch`.execute(db);
+      return rows.rows.map((r) => ({ branch: r.branch, count: Number(r.count) }));
+    },
+  };
+}

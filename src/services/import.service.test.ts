@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.ts';
+import { systemActor, type Actor } from '../core/auth/actor.ts';
+import { fixedClock } from '../core/shared/clock.ts';
+import { composeServices } from '../main/compose.ts';
+import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
+import { seedTestBranches } from '../../test/support/seed.ts';
+import type { AppServices } from './index.ts';
+import type { ImportInputRecord } from './import.service.ts';
+
+async function* lines(records: Record<string, unknown>[], startLine = 2): AsyncGenerator<ImportInputRecord> {
+  let line = startLine;
+  for (const record of records) yield { line: line++, record };
+}
+
+/** A small history: what an old tracker exports for a few weeks of 2007. */
+const HISTORY: Record<string, unknown>[] = [
+  // two reports of one phishing incident, handled by CN-XJ with an action by CN-BJ
+  { incident: 'P1', received_at: '2007-01-05 09:00', channel: 'email', category: 'phishing', subject: '仿冒网站 hxxp://bank-login[.]example[.]com', state: 'resolved', branch: '新疆', resolved_at: '2007-01-20', action_kind: 'request_domain_suspension', action_branch: 'Beijing', action_counterpart: '某注册商' },
+  { incident: 'P1', received_at: '2007-01-06T01:00:00Z', channel: 'web', category: 'phishing', description: 'same site again, 203.0.113.7' },
+  // a spam report in February, still open, at Beijing
+  { received_at: '2007-02-10', category: 'spam', description: 'spam from 198.51.100.2', branch: 'CN-BJ' },
+  // a scanning report: not counted as non-scanning
+  { received_at: '2007-02-11', category: 'scanning', description: 'port scan', state: 'resolved', resolved_at: '2007-02-12', branch: 'SHANGHAI SHI' },
+  // a DoS incident resolved at the national centre, received at 23:30 Beijing time on 31 January
+  { received_at: '2007-01-31T15:30:00Z', rsit: 'availability/ddos', description: 'DDoS 1G 流量', state: 'resolved', resolved_at: '2007-03-01', actions: [{ kind: 'contact_isp', branch: 'CN-GD', outcome: 'success' }, { kind: 'contact_isp', branch: 'CN-SH' }] },
+];
+
+describe.each(DIALECTS)('import reports and incident statistics on %s', (dialect) => {
+  let t: TestDatabase;
+  let services: AppServices;
+  const actor: Actor = systemActor('test');
+
+  beforeAll(async () => {
+    t = await createTestDatabase(dialect);
+    await seedTestBranches(t.db);
+    services = composeServices(t, loadConfig({ env: {} }), fixedClock('2007-07-01T00:00:00Z'));
+  });
+  afterAll(async () => {
+    await t.destroy();
+  });
+
+  it('imports reports, groups them into incidents and counts them by the statistics definitions', async () => {
+    const r = await services.imports.importReports(actor, lines(HISTORY), { source: 'history.jsonl', batchSize: 2 });
+    expect(r).toEqual({ reports: 5, incidents: 4, actions: 3, errors: [], stoppedAtLine: null });
+
+    const incidents = await t.db.selectFrom('incidents').selectAll().orderBy('id').execute();
+    expect(incidents.map((i) => [i.category, i.branch_code, i.state])).toEqual([
+      ['phishing', 'CN-XJ', 'resolved'],
+      ['spam', 'CN-BJ', 'new'],
+      ['scanning', 'CN-SH', 'resolved'],
+      ['dos', 'CN-NATIONAL', 'resolved'],
+    ]);
+    const p1Reports = await t.db.selectFrom('reports').select(['incident_id', 'tracking_number']).where('incident_id', '=', incidents[0]!.id).execute();
+    expect(p1Reports).toHaveLength(2);
+    expect(p1Reports[0]!.tracking_number).toMatch(/^2007-[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    const obs = await t.db.selectFrom('observables').select(['kind', 'value']).where('incident_id', '=', incidents[0]!.id).orderBy('value').execute();
+    expect(obs).toEqual(
+      expect.arrayContaining([
+        { kind: 'domain', value: 'bank-login.example.com' },
+        { kind: 'ipv4', value: '203.0.113.7' },
+      ]),
+    );
+    const audit = await t.db.selectFrom('audit_log').selectAll().where('entity', '=', 'import').execute();
+    expect(audit.length).toBe(3); // one entry per batch of 2
+
+    const s = await services.stats.incidentStats(actor, { from: '2007-01-01', to: '2007-06-30' });
+    expect(s.reportsReceivedNonScanning).toBe(4);
+    // 31 January 23:30 in Beijing is January; the scanning report is not counted
+    expect(s.reportsPerMonth).toEqual([
+      { month: '2007-01', count: 3 },
+      { month: '2007-02', count: 1 },
+      { month: '2007-03', count: 0 },
+      { month: '2007-04', count: 0 },
+      { month: '2007-05', count: 0 },
+      { month: '2007-06', count: 0 },
+    ]);
+    expect(s.reportsPerCategory.slice(0, 3)).toEqual([
+      { key: 'phishing', count: 2, share: 0.5 },
+      { key: 'dos', count: 1, share: 0.25 },
+      { key: 'spam', count: 1, share: 0.25 },
+    ]);
+    expect(s.incidentsHandled).toBe(3);
+    expect(s.handledPerCategory.filter((c) => c.count > 0).map((c) => [c.key, c.count])).toEqual([
+      ['dos', 1],
+      ['phishing', 1],
+      ['scanning', 1],
+    ]);
+    // CN-XJ owns P1, CN-BJ acted on it; CN-SH owns the scan and acted on the DoS (once per incident each); CN-GD acted on the DoS
+    expect(s.branchesHandling.total).toBe(4);
+    expect(s.branchesHandling.items).toEqual([
+      { key: 'CN-SH', count: 2, share: 2 / 5 },
+      { key: 'CN-BJ', count: 1, share: 1 / 5 },
+      { key: 'CN-GD', count: 1, share: 1 / 5 },
+      { key: 'CN-XJ', count: 1, share: 1 / 5 },
+    ]);
+
+    const narrow = await services.stats.incidentStats(actor, { from: '2007-02-01', to: '2007-02-28' });
+    expect(narrow.reportsReceivedNonScanning).toBe(1);
+    expect(narrow.incidentsHandled).toBe(1);
+  });
+
+  it('keeps every line before a malformed one and names the line and field', async () => {
+    const before = await t.db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const records: ImportInputRecord[] = [
+      { line: 2, record: { received_at: '2007-04-01', description: 'ok one' } },
+      { line: 3, record: { received_at: '2007-04-02', description: 'ok two' } },
+      { line: 4, record: { received_at: '2007-04-31', description: 'bad day' } },
+      { line: 5, record: { received_at: '2007-04-03', description: 'after' } },
+    ];
+    const r = await services.imports.importReports(actor, (async function* () { yield* records; })(), { source: 'bad.csv' });
+    expect(r.stoppedAtLine).toBe(4);
+    expect(r.reports).toBe(2);
+    expect(r.errors).toEqual([{ line: 4, message: expect.stringMatching(/^line 4: received_at: "2007-04-31" is not a timestamp/) }]);
+    const after = await t.db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n) - Number(before.n)).toBe(2);
+
+    const skipping = await services.imports.importReports(
+      actor,
+      (async function* () {
+        yield { line: 2, record: { received_at: '2007-05-01', description: 'x', branch: 'Atlantis' } };
+        yield { line: 3, record: { received_at: '2007-05-01', description: 'y', state: 'resolved' } };
+        yield { line: 4, record: undefined, error: 'line 4: not valid JSON (Unexpected token)' };
+        yield { line: 5, record: { received_at: '2007-05-02', description: 'z', category: 'dos' } };
+      })(),
+      { source: 'skip.jsonl', skipInvalid: true },
+    );
+    expect(skipping.reports).toBe(1);
+    expect(skipping.stoppedAtLine).toBeNull();
+    expect(skipping.errors.map((e) => e.message)).toEqual([
+      'line 2: branch: unknown branch "Atlantis"',
+      'line 3: resolved_at: required when state is resolved',
+      'line 4: not valid JSON (Unexpected token)',
+    ]);
+  });
+});

@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import type { Actor } from '../core/auth/actor.ts';
+import { requirePermission } from '../core/auth/actor.ts';
+import { createBranchMatcher, type MatchableBranch } from '../core/directory/branch-matcher.ts';
+import { isScanning } from '../core/incidents/categories.ts';
+import { parseImportRecord, type ImportedReport } from '../core/incidents/import-record.ts';
+import { extractObservables, ipToKey } from '../core/incidents/observables.ts';
+import { computeDueAt, type SlaHours } from '../core/incidents/severity.ts';
+import { generateTrackingNumber } from '../core/incidents/tracking.ts';
+import type { Clock } from '../core/shared/clock.ts';
+import { DomainError, isDomainError } from '../core/shared/errors.ts';
+import type { ImportActionRow, ImportBatch, ImportIncidentRow, ImportReportRow, IncidentImportPort } from './ports.ts';
+
+export interface ImportInputRecord {
+  line: number;
+  record: unknown;
+  /** The reader could not read this line (e.g. not JSON): it counts as malformed with this message. */
+  error?: string;
+}
+
+export interface ImportOptions {
+  /** Shown in the audit log: the file name. */
+  source: string;
+  batchSize?: number;
+  /** Go on after a malformed line (each is listed); default: stop at the first. */
+  skipInvalid?: boolean;
+  onProgress?: (linesDone: number) => void;
+}
+
+export interface ImportResult {
+  reports: number;
+  incidents: number;
+  actions: number;
+  /** Malformed lines: with skipInvalid all of them; otherwise the one that stopped the import. */
+  errors: { line: number; message: string }[];
+  /** Set when the import stopped early; every line before it is stored. */
+  stoppedAtLine: number | null;
+}
+
+export interface ImportService {
+  importReports(actor: Actor, records: AsyncIterable<ImportInputRecord>, options: ImportOptions): Promise<ImportResult>;
+}
+
+export function createImportService(deps: {
+  imports: IncidentImportPort;
+  /** The branch list (codes, names, aliases) that branch columns are matched against. */
+  loadBranches: () => Promise<readonly MatchableBranch[]>;
+  clock: Clock;
+  timeZone: string;
+  slaHours: SlaHours;
+  nationalCode?: string;
+  random?: (n: number) => Uint8Array;
+}): ImportService {
+  const national = deps.nationalCode ?? 'CN-NATIONAL';
+  const random = deps.random ?? ((n: number) => randomBytes(n));
+
+  return {
+    async importReports(actor, records, options) {
+      requirePermission(actor, 'incident.write');
+      const batchSize = options.batchSize ?? 2000;
+      const result: ImportResult = { reports: 0, incidents: 0, actions: 0, errors: [], stoppedAtLine: null };
+      /** Incident key → id, across batches. */
+      const known = new Map<string, number>();
+      let pending: ImportedReport[] = [];
+      const matcher = createBranchMatcher(await deps.loadBranches());
+      const resolveBranch = (name: string) => matcher.match(name);
+      let firstLine = 0;
+      let lastLine = 0;
+
+      const flush = async () => {
+        if (pending.length === 0) return;
+        const batch = buildBatch(pending);
+        const { incidentIds } = await deps.imports.insertBatch(batch.batch);
+        batch.newKeys.forEach((key, i) => {
+          if (key !== null) known.set(key, incidentIds[i]!);
+        });
+        result.reports += batch.batch.reports.length;
+        result.incidents += incidentIds.length;
+        result.actions += batch.batch.actions.length;
+        pending = [];
+        options.onProgress?.(lastLine);
+      };
+
+      const buildBatch = (rows: ImportedReport[]) => {
+        const incidents: ImportIncidentRow[] = [];
+        const newKeys: (string | null)[] = [];
+        const localIndex = new Map<string, number>();
+        const reports: ImportReportRow[] = [];
+        const actions: ImportActionRow[] = [];
+        for (const r of rows) {
+          let ref: { batchIndex: number } | { id: number };
+          const existing = r.incidentKey === null ? undefined : known.get(r.incidentKey);
+          if (existing !== undefined) ref = { id: existing };
+          else if (r.incidentKey !== null && localIndex.has(r.incidentKey)) ref = { batchIndex: localIndex.get(r.incidentKey)! };
+          else {
+            const inc = r.incident;
+            const branch = inc.branch === null ? national : resolveBranch(inc.branch);
+            if (branch === null) throw new BranchError(r.line, inc.branch!);
+            incidents.push({
+              title: inc.title,
+              description: r.description,
+              category: r.category,
+              rsit: r.rsit,
+              scanning: isScanning(r.category) ? 1 : 0,
+              severity: inc.severity,
+              tlp: inc.tlp,
+              branchCode: branch,
+              state: inc.state,
+              openedAt: inc.openedAt,
+              dueAt: computeDueAt(new Date(inc.openedAt), inc.severity, deps.slaHours).toISOString(),
+              triagedAt: inc.state === 'new' ? null : inc.openedAt,
+              resolvedAt: inc.resolvedAt,
+              closedAt: inc.resolvedAt,
+            });
+            newKeys.push(r.incidentKey);
+            ref = { batchIndex: incidents.length - 1 };
+            if (r.incidentKey !== null) localIndex.set(r.incidentKey, incidents.length - 1);
+          }
+          const observables = extractObservables(`${r.subject}\n${r.description}`).map((o) => ({
+            kind: o.kind,
+            value: o.value,
+            ipKey: o.kind === 'ipv4' || o.kind === 'ipv6' ? ipToKey(o.value) : null,
+          }));
+          reports.push({
+            incident: ref,
+            trackingNumber: generateTrackingNumber(new Date(r.receivedAt), random(10)),
+            channel: r.channel,
+            reporterType: r.reporterType,
+            reporterName: r.reporterName,
+            reporterEmail: r.reporterEmail,
+            reporterPhone: r.reporterPhone,
+            receivedAt: r.receivedAt,
+            subject: r.subject,
+            description: r.description,
+            category: r.category,
+            language: /[\u4e00-\u9fff]/.test(r.subject + r.description) ? 'zh-CN' : 'en',
+            meta: JSON.stringify({ imported: { source: options.source, line: r.line, externalId: r.externalId || undefined } }),
+            observables,
+          });
+          for (const a of r.actions) {
+            const branch = a.branch === null ? null : resolveBranch(a.branch);
+            if (a.branch !== null && branch === null) throw new BranchError(r.line, a.branch, 'action_branch');
+            actions.push({
+              incident: ref,
+              kind: a.kind,
+              branchCode: branch ?? r.incident.branch ?? national,
+              counterpart: a.counterpart,
+              occurredAt: a.occurredAt,
+              outcome: a.outcome,
+              note: a.note,
+            });
+          }
+        }
+        const batch: ImportBatch = {
+          incidents,
+          reports,
+          actions,
+          audit: {
+            at: deps.clock.now().toISOString(),
+            actorId: actor.userId,
+            actor: actor.label,
+            entity: 'import',
+            entityId: options.source,
+            action: 'import',
+            incidentId: null,
+            before: null,
+            after: { source: options.source, lines: [firstLine, lastLine], reports: reports.length, incidents: incidents.length },
+            ip: actor.ip,
+          },
+        };
+        return { batch, newKeys };
+      };
+
+      for await (const { line, record, error } of records) {
+        try {
+          if (error !== undefined) throw new DomainError('invalid_input', error);
+          const parsed = parseImportRecord(record, line, deps.timeZone);
+          if (parsed.incident.branch !== null && resolveBranch(parsed.incident.branch) === null) {
+            throw new BranchError(line, parsed.incident.branch);
+          }
+          if (pending.length === 0) firstLine = line;
+          pending.push(parsed);
+          lastLine = line;
+        } catch (e) {
+          if (!isDomainError(e) && !(e instanceof BranchError)) throw e;
+          result.errors.push({ line, message: e.message });
+          if (!options.skipInvalid) {
+            await flush();
+            result.stoppedAtLine = line;
+            return result;
+          }
+          continue;
+        }
+        if (pending.length >= batchSize) await flush();
+      }
+      await flush();
+      return result;
+    },
+  };
+}
+
+class BranchError extends Error {
+  constructor(line: number, name: string, field = 'branch') {
+    super(`line ${line}: ${field}: unknown branch "${name}"`);
+  }
+}
