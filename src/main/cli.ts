@@ -76,7 +76,10 @@ export function buildProgram(): Command {
       const config = configFrom(program);
       const database = await openMigratedDatabase(config);
       try {
-        return await fn(composeServices(database, config), config);
+        const services = composeServices(database, config);
+        // The default branches and directory, as on `serve` (idempotent): commands may run first.
+        await services.directory.seedDefaults();
+        return await fn(services, config);
       } finally {
         await database.close();
       }
@@ -94,6 +97,12 @@ function parsePort(v: string): number {
   return n;
 }
 
+/** The message, with the fields appended unless it already names them. */
+function describeDomainError(e: DomainError): string {
+  const extra = e.fields.filter((f) => !e.message.includes(f.field));
+  return extra.length ? `${e.message}: ${extra.map((f) => `${f.field}: ${f.message}`).join('; ')}` : e.message;
+}
+
 /** Runs the CLI; returns the exit code. Errors become one line on stderr. */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -109,7 +118,7 @@ export async function runCli(argv: string[]): Promise<number> {
       e instanceof ConfigError || e instanceof CliError
         ? e.message
         : e instanceof DomainError
-          ? `${e.message}${e.fields.length ? ': ' + e.fields.map((f) => `${f.field}: ${f.message}`).join('; ') : ''}`
+          ? describeDomainError(e)
           : `error: ${(e as Error).message ?? e}`;
     process.stderr.write(`certops: ${msg.split('\n')[0]}\n`);
     return e instanceof DomainError || e instanceof ConfigError || e instanceof CliError ? 2 : 1;
