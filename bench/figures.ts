@@ -1,7 +1,13 @@
 import os from 'node:os';
 
 /** One JSON line per figure, with the machine it ran on. */
-export function emit(bench: string, figure: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+export function emit(
+  bench: string,
+  figure: string,
+  value: number,
+  unit: string,
+  extra: Record<string, unknown> = {},
+): void {
   process.stdout.write(
     `${JSON.stringify({ bench, figure, value: Math.round(value * 100) / 100, unit, ...extra, machine: `${os.cpus().length} cores ${os.cpus()[0]?.model ?? ''} ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}` })}\n`,
   );

@@ -25,7 +25,24 @@ const CATEGORY_WEIGHTS: [string, number][] = [
   ['scanning', 300],
   ['other', 20],
 ];
-const BRANCHES = ['CN-XJ', 'CN-BJ', 'CN-SH', 'CN-GD', 'CN-SX', 'CN-JS', 'CN-ZJ', 'CN-SD', 'CN-FJ', 'CN-HA', 'CN-HN', 'CN-SC', 'CN-LN', 'CN-HE', 'CN-AH', 'CN-CQ'];
+const BRANCHES = [
+  'CN-XJ',
+  'CN-BJ',
+  'CN-SH',
+  'CN-GD',
+  'CN-SX',
+  'CN-JS',
+  'CN-ZJ',
+  'CN-SD',
+  'CN-FJ',
+  'CN-HA',
+  'CN-HN',
+  'CN-SC',
+  'CN-LN',
+  'CN-HE',
+  'CN-AH',
+  'CN-CQ',
+];
 const STATES: [string, number][] = [
   ['resolved', 70],
   ['new', 8],
@@ -65,7 +82,10 @@ export async function writeReportsJsonl(file: string, count: number, seed = 2007
     const received = start + Math.floor(r() * span);
     const state = pick(r, STATES);
     const ip = `${58 + Math.floor(r() * 160)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
-    const text = TEXTS[Math.floor(r() * TEXTS.length)]!.replace('{n}', String(i % 50_000)).replace('{ip}', ip);
+    const text = TEXTS[Math.floor(r() * TEXTS.length)]!.replace('{n}', String(i % 50_000)).replace(
+      '{ip}',
+      ip,
+    );
     const rec: Record<string, unknown> = {
       external_id: `OLD-${i + 1}`,
       received_at: new Date(received).toISOString(),

@@ -19,10 +19,16 @@ export async function run(args: string[]): Promise<void> {
   try {
     let t0 = performance.now();
     await writeReportsJsonl(file, count);
-    emit('incidents', 'generate_seconds', (performance.now() - t0) / 1000, 's', { reports: count, bytes: statSync(file).size });
+    emit('incidents', 'generate_seconds', (performance.now() - t0) / 1000, 's', {
+      reports: count,
+      bytes: statSync(file).size,
+    });
 
     const cli = (extra: string[]) =>
-      spawnSync(process.execPath, ['bin/certops.js', '--database', database, ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      spawnSync(process.execPath, ['bin/certops.js', '--database', database, ...extra], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
     const mig = cli(['migrate']);
     if (mig.status !== 0) throw new Error(`migrate failed: ${mig.stderr}`);
     t0 = performance.now();

@@ -6,7 +6,8 @@ export async function run(): Promise<void> {
   const dense =
     '恶意网址http://6688.89111.cn/m42.htm，请处理 hxxp://evil[.]example[.]com/a 1.2.3[.]4 user[@]example[.]cn ' +
     '2001:db8::1 d41d8cd98f00b204e9800998ecf8427e session.exe 网站example。com被篡改 ';
-  const prose = '2007年上半年，CNCERT/CC接收的网络仿冒事件和网页恶意代码事件数量明显增加，各省分中心积极参与处理。 ';
+  const prose =
+    '2007年上半年，CNCERT/CC接收的网络仿冒事件和网页恶意代码事件数量明显增加，各省分中心积极参与处理。 ';
   const cases: [string, string][] = [
     ['dense_1mb', dense.repeat(Math.ceil(1_000_000 / dense.length))],
     ['prose_1mb', prose.repeat(Math.ceil(1_000_000 / prose.length))],

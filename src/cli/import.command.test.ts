@@ -34,14 +34,30 @@ describe.each(DIALECTS)('certops import reports + stats incidents on %s', (diale
   });
 
   it('stops at the malformed line with one line naming it, keeps what came before, and counts it', async () => {
-    const imp = await runCertops(['--database', database, 'import', 'reports', path.join(dir, 'history.csv')]);
+    const imp = await runCertops([
+      '--database',
+      database,
+      'import',
+      'reports',
+      path.join(dir, 'history.csv'),
+    ]);
     expect(imp.code).toBe(2);
     expect(imp.stdout).toMatch(/^imported 3 reports into 2 incidents with 1 actions/);
     expect(imp.stderr.trim().split('\n')).toEqual([
       'certops: line 5: received_at: "2007-02-31" is not a timestamp (ISO 8601, or YYYY-MM-DD[ HH:MM[:SS]] local time) (stopped; the 3 reports before it are stored)',
     ]);
 
-    const stats = await runCertops(['--database', database, 'stats', 'incidents', '--from', '2007-01-01', '--to', '2007-06-30', '--json']);
+    const stats = await runCertops([
+      '--database',
+      database,
+      'stats',
+      'incidents',
+      '--from',
+      '2007-01-01',
+      '--to',
+      '2007-06-30',
+      '--json',
+    ]);
     expect(stats.code).toBe(0);
     const s = JSON.parse(stats.stdout);
     expect(s.reportsReceivedNonScanning).toBe(3);
@@ -53,18 +69,53 @@ describe.each(DIALECTS)('certops import reports + stats incidents on %s', (diale
     expect(s.incidentsHandled).toBe(1);
     expect(s.branchesHandling.items.map((b: { key: string }) => b.key).sort()).toEqual(['CN-BJ', 'CN-XJ']);
 
-    const text = await runCertops(['--database', database, 'stats', 'incidents', '--from', '2007-01-01', '--to', '2007-06-30', '--lang', 'en']);
+    const text = await runCertops([
+      '--database',
+      database,
+      'stats',
+      'incidents',
+      '--from',
+      '2007-01-01',
+      '--to',
+      '2007-06-30',
+      '--lang',
+      'en',
+    ]);
     expect(text.stdout).toContain('Non-scanning incident reports received: 3');
     expect(text.stdout).toMatch(/Phishing\s+2\s+66\.7%/);
-    const zh = await runCertops(['--database', database, 'stats', 'incidents', '--from', '2007-01-01', '--to', '2007-06-30']);
+    const zh = await runCertops([
+      '--database',
+      database,
+      'stats',
+      'incidents',
+      '--from',
+      '2007-01-01',
+      '--to',
+      '2007-06-30',
+    ]);
     expect(zh.stdout).toContain('接收非扫描类网络安全事件报告: 3');
   });
 
   it('refuses bad arguments with one line and a non-zero exit', async () => {
-    const noFile = await runCertops(['--database', database, 'import', 'reports', path.join(dir, 'missing.csv')]);
+    const noFile = await runCertops([
+      '--database',
+      database,
+      'import',
+      'reports',
+      path.join(dir, 'missing.csv'),
+    ]);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toBe(`certops: ${path.join(dir, 'missing.csv')}: no such file\n`);
-    const badDay = await runCertops(['--database', database, 'stats', 'incidents', '--from', '2007-13-01', '--to', '2007-06-30']);
+    const badDay = await runCertops([
+      '--database',
+      database,
+      'stats',
+      'incidents',
+      '--from',
+      '2007-13-01',
+      '--to',
+      '2007-06-30',
+    ]);
     expect(badDay.code).toBe(2);
     expect(badDay.stderr).toBe('certops: from: no such day "2007-13-01"\n');
   });

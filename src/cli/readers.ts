@@ -17,14 +17,20 @@ export function detectFormat(file: string, explicit?: string): RecordFormat {
   }
   if (/\.csv$/i.test(file)) return 'csv';
   if (/\.(jsonl|ndjson|json)$/i.test(file)) return 'jsonl';
-  throw new DomainError('invalid_input', `${file}: cannot tell the format from the name; give --format csv or jsonl`);
+  throw new DomainError(
+    'invalid_input',
+    `${file}: cannot tell the format from the name; give --format csv or jsonl`,
+  );
 }
 
 export function fileSize(file: string): number {
   try {
     return statSync(file).size;
   } catch (e) {
-    throw new DomainError('invalid_input', `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new DomainError(
+      'invalid_input',
+      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
 }
 
@@ -59,14 +65,27 @@ export async function* readRecords(
     return;
   }
   const parser = stream.pipe(
-    parseCsv({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), bom: true, skip_empty_lines: true, relax_column_count: false, info: true }),
+    parseCsv({
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      info: true,
+    }),
   );
   try {
-    for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       yield { line: item.info.lines, record: item.record };
     }
   } catch (e) {
     const err = e as Error & { lines?: number };
-    yield { line: err.lines ?? 0, record: undefined, error: `line ${err.lines ?? '?'}: ${err.message.replace(/^Invalid Record Length: /, '')}` };
+    yield {
+      line: err.lines ?? 0,
+      record: undefined,
+      error: `line ${err.lines ?? '?'}: ${err.message.replace(/^Invalid Record Length: /, '')}`,
+    };
   }
 }

@@ -17,21 +17,32 @@ export function formatIncidentStats(s: IncidentStats, lang: Lang): string[] {
   for (const m of s.reportsPerMonth) out.push(`  ${m.month}  ${String(m.count).padStart(8)}`);
   out.push('');
   out.push(t(lang, 'stats.reports_received_per_category.label'));
-  for (const c of s.reportsPerCategory) out.push(`  ${t(lang, `category.${c.key}`).padEnd(16)} ${String(c.count).padStart(8)}  ${pct(c.share).padStart(6)}`);
+  for (const c of s.reportsPerCategory)
+    out.push(
+      `  ${t(lang, `category.${c.key}`).padEnd(16)} ${String(c.count).padStart(8)}  ${pct(c.share).padStart(6)}`,
+    );
   out.push('');
   out.push(`${t(lang, 'stats.incidents_handled.label')}: ${s.incidentsHandled}`);
-  for (const c of s.handledPerCategory) out.push(`  ${t(lang, `category.${c.key}`).padEnd(16)} ${String(c.count).padStart(8)}  ${pct(c.share).padStart(6)}`);
+  for (const c of s.handledPerCategory)
+    out.push(
+      `  ${t(lang, `category.${c.key}`).padEnd(16)} ${String(c.count).padStart(8)}  ${pct(c.share).padStart(6)}`,
+    );
   out.push('');
   out.push(`${t(lang, 'stats.branches_handling.label')}: ${s.branchesHandling.total}`);
-  for (const b of s.branchesHandling.items) out.push(`  ${b.key.padEnd(16)} ${String(b.count).padStart(8)}  ${pct(b.share).padStart(6)}`);
+  for (const b of s.branchesHandling.items)
+    out.push(`  ${b.key.padEnd(16)} ${String(b.count).padStart(8)}  ${pct(b.share).padStart(6)}`);
   return out;
 }
 
 export function registerStatsCommands(program: Command, ctx: CliContext): void {
-  const stats = program.command('stats').description('statistics of the situation report, from the platform’s own records');
+  const stats = program
+    .command('stats')
+    .description('statistics of the situation report, from the platform’s own records');
   stats
     .command('incidents')
-    .description('§3: non-scanning reports per month and category, incidents handled per category, branches taking part')
+    .description(
+      '§3: non-scanning reports per month and category, incidents handled per category, branches taking part',
+    )
     .requiredOption('--from <day>', 'first day, YYYY-MM-DD (local time zone of the configuration)')
     .requiredOption('--to <day>', 'last day, YYYY-MM-DD, inclusive')
     .option('--json', 'machine-readable output')

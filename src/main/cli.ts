@@ -100,7 +100,9 @@ function parsePort(v: string): number {
 /** The message, with the fields appended unless it already names them. */
 function describeDomainError(e: DomainError): string {
   const extra = e.fields.filter((f) => !e.message.includes(f.field));
-  return extra.length ? `${e.message}: ${extra.map((f) => `${f.field}: ${f.message}`).join('; ')}` : e.message;
+  return extra.length
+    ? `${e.message}: ${extra.map((f) => `${f.field}: ${f.message}`).join('; ')}`
+    : e.message;
 }
 
 /** Runs the CLI; returns the exit code. Errors become one line on stderr. */

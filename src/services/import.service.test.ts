@@ -16,14 +16,49 @@ async function* lines(records: Record<string, unknown>[], startLine = 2): AsyncG
 /** A small history: what an old tracker exports for a few weeks of 2007. */
 const HISTORY: Record<string, unknown>[] = [
   // two reports of one phishing incident, handled by CN-XJ with an action by CN-BJ
-  { incident: 'P1', received_at: '2007-01-05 09:00', channel: 'email', category: 'phishing', subject: '仿冒网站 hxxp://bank-login[.]example[.]com', state: 'resolved', branch: '新疆', resolved_at: '2007-01-20', action_kind: 'request_domain_suspension', action_branch: 'Beijing', action_counterpart: '某注册商' },
-  { incident: 'P1', received_at: '2007-01-06T01:00:00Z', channel: 'web', category: 'phishing', description: 'same site again, 203.0.113.7' },
+  {
+    incident: 'P1',
+    received_at: '2007-01-05 09:00',
+    channel: 'email',
+    category: 'phishing',
+    subject: '仿冒网站 hxxp://bank-login[.]example[.]com',
+    state: 'resolved',
+    branch: '新疆',
+    resolved_at: '2007-01-20',
+    action_kind: 'request_domain_suspension',
+    action_branch: 'Beijing',
+    action_counterpart: '某注册商',
+  },
+  {
+    incident: 'P1',
+    received_at: '2007-01-06T01:00:00Z',
+    channel: 'web',
+    category: 'phishing',
+    description: 'same site again, 203.0.113.7',
+  },
   // a spam report in February, still open, at Beijing
   { received_at: '2007-02-10', category: 'spam', description: 'spam from 198.51.100.2', branch: 'CN-BJ' },
   // a scanning report: not counted as non-scanning
-  { received_at: '2007-02-11', category: 'scanning', description: 'port scan', state: 'resolved', resolved_at: '2007-02-12', branch: 'SHANGHAI SHI' },
+  {
+    received_at: '2007-02-11',
+    category: 'scanning',
+    description: 'port scan',
+    state: 'resolved',
+    resolved_at: '2007-02-12',
+    branch: 'SHANGHAI SHI',
+  },
   // a DoS incident resolved at the national centre, received at 23:30 Beijing time on 31 January
-  { received_at: '2007-01-31T15:30:00Z', rsit: 'availability/ddos', description: 'DDoS 1G 流量', state: 'resolved', resolved_at: '2007-03-01', actions: [{ kind: 'contact_isp', branch: 'CN-GD', outcome: 'success' }, { kind: 'contact_isp', branch: 'CN-SH' }] },
+  {
+    received_at: '2007-01-31T15:30:00Z',
+    rsit: 'availability/ddos',
+    description: 'DDoS 1G 流量',
+    state: 'resolved',
+    resolved_at: '2007-03-01',
+    actions: [
+      { kind: 'contact_isp', branch: 'CN-GD', outcome: 'success' },
+      { kind: 'contact_isp', branch: 'CN-SH' },
+    ],
+  },
 ];
 
 describe.each(DIALECTS)('import reports and incident statistics on %s', (dialect) => {
@@ -41,7 +76,10 @@ describe.each(DIALECTS)('import reports and incident statistics on %s', (dialect
   });
 
   it('imports reports, groups them into incidents and counts them by the statistics definitions', async () => {
-    const r = await services.imports.importReports(actor, lines(HISTORY), { source: 'history.jsonl', batchSize: 2 });
+    const r = await services.imports.importReports(actor, lines(HISTORY), {
+      source: 'history.jsonl',
+      batchSize: 2,
+    });
     expect(r).toEqual({ reports: 5, incidents: 4, actions: 3, errors: [], stoppedAtLine: null });
 
     const incidents = await t.db.selectFrom('incidents').selectAll().orderBy('id').execute();
@@ -51,10 +89,19 @@ describe.each(DIALECTS)('import reports and incident statistics on %s', (dialect
       ['scanning', 'CN-SH', 'resolved'],
       ['dos', 'CN-NATIONAL', 'resolved'],
     ]);
-    const p1Reports = await t.db.selectFrom('reports').select(['incident_id', 'tracking_number']).where('incident_id', '=', incidents[0]!.id).execute();
+    const p1Reports = await t.db
+      .selectFrom('reports')
+      .select(['incident_id', 'tracking_number'])
+      .where('incident_id', '=', incidents[0]!.id)
+      .execute();
     expect(p1Reports).toHaveLength(2);
     expect(p1Reports[0]!.tracking_number).toMatch(/^2007-[0-9A-Z]{5}-[0-9A-Z]{5}$/);
-    const obs = await t.db.selectFrom('observables').select(['kind', 'value']).where('incident_id', '=', incidents[0]!.id).orderBy('value').execute();
+    const obs = await t.db
+      .selectFrom('observables')
+      .select(['kind', 'value'])
+      .where('incident_id', '=', incidents[0]!.id)
+      .orderBy('value')
+      .execute();
     expect(obs).toEqual(
       expect.arrayContaining([
         { kind: 'domain', value: 'bank-login.example.com' },
@@ -101,18 +148,32 @@ describe.each(DIALECTS)('import reports and incident statistics on %s', (dialect
   });
 
   it('keeps every line before a malformed one and names the line and field', async () => {
-    const before = await t.db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.db
+      .selectFrom('reports')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const records: ImportInputRecord[] = [
       { line: 2, record: { received_at: '2007-04-01', description: 'ok one' } },
       { line: 3, record: { received_at: '2007-04-02', description: 'ok two' } },
       { line: 4, record: { received_at: '2007-04-31', description: 'bad day' } },
       { line: 5, record: { received_at: '2007-04-03', description: 'after' } },
     ];
-    const r = await services.imports.importReports(actor, (async function* () { yield* records; })(), { source: 'bad.csv' });
+    const r = await services.imports.importReports(
+      actor,
+      (async function* () {
+        yield* records;
+      })(),
+      { source: 'bad.csv' },
+    );
     expect(r.stoppedAtLine).toBe(4);
     expect(r.reports).toBe(2);
-    expect(r.errors).toEqual([{ line: 4, message: expect.stringMatching(/^line 4: received_at: "2007-04-31" is not a timestamp/) }]);
-    const after = await t.db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(r.errors).toEqual([
+      { line: 4, message: expect.stringMatching(/^line 4: received_at: "2007-04-31" is not a timestamp/) },
+    ]);
+    const after = await t.db
+      .selectFrom('reports')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(2);
 
     const skipping = await services.imports.importReports(

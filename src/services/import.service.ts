@@ -9,7 +9,13 @@ import { computeDueAt, type SlaHours } from '../core/incidents/severity.ts';
 import { generateTrackingNumber } from '../core/incidents/tracking.ts';
 import type { Clock } from '../core/shared/clock.ts';
 import { DomainError, isDomainError } from '../core/shared/errors.ts';
-import type { ImportActionRow, ImportBatch, ImportIncidentRow, ImportReportRow, IncidentImportPort } from './ports.ts';
+import type {
+  ImportActionRow,
+  ImportBatch,
+  ImportIncidentRow,
+  ImportReportRow,
+  IncidentImportPort,
+} from './ports.ts';
 
 export interface ImportInputRecord {
   line: number;
@@ -38,7 +44,11 @@ export interface ImportResult {
 }
 
 export interface ImportService {
-  importReports(actor: Actor, records: AsyncIterable<ImportInputRecord>, options: ImportOptions): Promise<ImportResult>;
+  importReports(
+    actor: Actor,
+    records: AsyncIterable<ImportInputRecord>,
+    options: ImportOptions,
+  ): Promise<ImportResult>;
 }
 
 export function createImportService(deps: {
@@ -91,7 +101,8 @@ export function createImportService(deps: {
           let ref: { batchIndex: number } | { id: number };
           const existing = r.incidentKey === null ? undefined : known.get(r.incidentKey);
           if (existing !== undefined) ref = { id: existing };
-          else if (r.incidentKey !== null && localIndex.has(r.incidentKey)) ref = { batchIndex: localIndex.get(r.incidentKey)! };
+          else if (r.incidentKey !== null && localIndex.has(r.incidentKey))
+            ref = { batchIndex: localIndex.get(r.incidentKey)! };
           else {
             const inc = r.incident;
             const branch = inc.branch === null ? national : resolveBranch(inc.branch);
@@ -134,12 +145,15 @@ export function createImportService(deps: {
             description: r.description,
             category: r.category,
             language: /[\u4e00-\u9fff]/.test(r.subject + r.description) ? 'zh-CN' : 'en',
-            meta: JSON.stringify({ imported: { source: options.source, line: r.line, externalId: r.externalId || undefined } }),
+            meta: JSON.stringify({
+              imported: { source: options.source, line: r.line, externalId: r.externalId || undefined },
+            }),
             observables,
           });
           for (const a of r.actions) {
             const branch = a.branch === null ? null : resolveBranch(a.branch);
-            if (a.branch !== null && branch === null) throw new BranchError(r.line, a.branch, 'action_branch');
+            if (a.branch !== null && branch === null)
+              throw new BranchError(r.line, a.branch, 'action_branch');
             actions.push({
               incident: ref,
               kind: a.kind,
@@ -164,7 +178,12 @@ export function createImportService(deps: {
             action: 'import',
             incidentId: null,
             before: null,
-            after: { source: options.source, lines: [firstLine, lastLine], reports: reports.length, incidents: incidents.length },
+            after: {
+              source: options.source,
+              lines: [firstLine, lastLine],
+              reports: reports.length,
+              incidents: incidents.length,
+            },
             ip: actor.ip,
           },
         };

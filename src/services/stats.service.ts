@@ -1,6 +1,10 @@
 import type { Actor } from '../core/auth/actor.ts';
 import { requirePermission, scopeOf } from '../core/auth/actor.ts';
-import { assembleIncidentStats, type IncidentCountsRaw, type IncidentStats } from '../core/stats/incident-stats.ts';
+import {
+  assembleIncidentStats,
+  type IncidentCountsRaw,
+  type IncidentStats,
+} from '../core/stats/incident-stats.ts';
 import { dayRangeUtc, monthBuckets } from '../core/shared/time.ts';
 import type { StatsPort } from './ports.ts';
 
@@ -9,7 +13,11 @@ export interface StatsService {
   incidentStats(actor: Actor, period: { from: string; to: string }): Promise<IncidentStats>;
 }
 
-export function createStatsService(deps: { stats: StatsPort; timeZone: string; nationalCode?: string }): StatsService {
+export function createStatsService(deps: {
+  stats: StatsPort;
+  timeZone: string;
+  nationalCode?: string;
+}): StatsService {
   const national = deps.nationalCode ?? 'CN-NATIONAL';
   return {
     async incidentStats(actor, { from, to }) {
@@ -17,9 +25,14 @@ export function createStatsService(deps: { stats: StatsPort; timeZone: string; n
       const scope = scopeOf(actor);
       const range = dayRangeUtc(from, to, deps.timeZone);
       const months = monthBuckets(from, to, deps.timeZone);
-      const raw: IncidentCountsRaw = { reportsByMonthCategory: [], handledByCategory: [], handledByBranch: [] };
+      const raw: IncidentCountsRaw = {
+        reportsByMonthCategory: [],
+        handledByCategory: [],
+        handledByBranch: [],
+      };
       for (const m of months) {
-        for (const r of await deps.stats.countReportsByCategory(scope, m)) raw.reportsByMonthCategory.push({ month: m.month, ...r });
+        for (const r of await deps.stats.countReportsByCategory(scope, m))
+          raw.reportsByMonthCategory.push({ month: m.month, ...r });
       }
       raw.handledByCategory = await deps.stats.countHandledByCategory(scope, range);
       raw.handledByBranch = await deps.stats.countHandledByBranch(scope, range);

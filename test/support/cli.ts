@@ -11,7 +11,10 @@ export interface CliRun {
 }
 
 /** Runs the real `certops` binary in a child process, as a user would. */
-export function runCertops(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function runCertops(
+  args: string[],
+  options: { stdin?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, CERTOPS_LOG_LEVEL: 'silent', ...options.env };
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { DomainError } from '../shared/errors.ts';
 import { parseTimestamp } from '../shared/time.ts';
 import { ACTION_KINDS, ACTION_OUTCOMES, type ActionKind, type ActionOutcome } from './actions.ts';
-import { CATEGORIES, categoryOfRsit, defaultRsitOf, isRsitType, type Category, type RsitType } from './categories.ts';
+import {
+  CATEGORIES,
+  categoryOfRsit,
+  defaultRsitOf,
+  isRsitType,
+  type Category,
+  type RsitType,
+} from './categories.ts';
 import { SEVERITIES, TLPS, type Severity, type Tlp } from './severity.ts';
 import { INCIDENT_STATES, type IncidentState } from './states.ts';
 
@@ -12,7 +19,16 @@ import { INCIDENT_STATES, type IncidentState } from './states.ts';
  */
 export const REPORT_CHANNELS = ['web', 'email', 'api', 'phone', 'fax', 'partner', 'feed'] as const;
 export type ReportChannel = (typeof REPORT_CHANNELS)[number];
-export const REPORTER_TYPES = ['individual', 'organisation', 'cert', 'isp', 'vendor', 'government', 'partner', 'anonymous'] as const;
+export const REPORTER_TYPES = [
+  'individual',
+  'organisation',
+  'cert',
+  'isp',
+  'vendor',
+  'government',
+  'partner',
+  'anonymous',
+] as const;
 export type ReporterType = (typeof REPORTER_TYPES)[number];
 
 export interface ImportedAction {
@@ -96,20 +112,30 @@ const rawRecord = z.object({
 });
 
 function fail(line: number, field: string, message: string): never {
-  throw new DomainError('invalid_input', `line ${line}: ${field}: ${message}`, [{ field: `line ${line}: ${field}`, message }]);
+  throw new DomainError('invalid_input', `line ${line}: ${field}: ${message}`, [
+    { field: `line ${line}: ${field}`, message },
+  ]);
 }
 
-function oneOf<T extends string>(line: number, field: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  line: number,
+  field: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined || value === '') return fallback;
   const v = value.toLowerCase();
-  if (!(allowed as readonly string[]).includes(v)) fail(line, field, `"${value}" is not one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(v))
+    fail(line, field, `"${value}" is not one of ${allowed.join(', ')}`);
   return v as T;
 }
 
 function time(line: number, field: string, value: string | undefined, tz: string): string | null {
   if (value === undefined || value === '') return null;
   const d = parseTimestamp(value, tz);
-  if (!d) fail(line, field, `"${value}" is not a timestamp (ISO 8601, or YYYY-MM-DD[ HH:MM[:SS]] local time)`);
+  if (!d)
+    fail(line, field, `"${value}" is not a timestamp (ISO 8601, or YYYY-MM-DD[ HH:MM[:SS]] local time)`);
   return d.toISOString();
 }
 
@@ -121,7 +147,8 @@ export function parseImportRecord(record: unknown, line: number, timeZone: strin
     fail(line, issue.path.join('.') || '(record)', issue.message);
   }
   const r = parsed.data;
-  const receivedAt = time(line, 'received_at', r.received_at, timeZone) ?? fail(line, 'received_at', 'required');
+  const receivedAt =
+    time(line, 'received_at', r.received_at, timeZone) ?? fail(line, 'received_at', 'required');
   let category: Category;
   let rsit: RsitType;
   if (r.rsit) {
@@ -133,7 +160,8 @@ export function parseImportRecord(record: unknown, line: number, timeZone: strin
     rsit = defaultRsitOf(category);
   }
   const state = oneOf(line, 'state', r.state, INCIDENT_STATES, 'new');
-  if (state === 'merged') fail(line, 'state', 'merged incidents cannot be imported; import their reports under the survivor');
+  if (state === 'merged')
+    fail(line, 'state', 'merged incidents cannot be imported; import their reports under the survivor');
   const openedAt = time(line, 'opened_at', r.opened_at, timeZone) ?? receivedAt;
   let resolvedAt = time(line, 'resolved_at', r.resolved_at, timeZone);
   if (state === 'resolved' && !resolvedAt) fail(line, 'resolved_at', 'required when state is resolved');
@@ -146,7 +174,17 @@ export function parseImportRecord(record: unknown, line: number, timeZone: strin
   const title = r.title || subject || description.slice(0, 80);
 
   const actions: ImportedAction[] = [];
-  const addAction = (a: { kind: string; branch?: string; counterpart?: string; occurred_at?: string; outcome?: string; note?: string }, prefix: string) => {
+  const addAction = (
+    a: {
+      kind: string;
+      branch?: string;
+      counterpart?: string;
+      occurred_at?: string;
+      outcome?: string;
+      note?: string;
+    },
+    prefix: string,
+  ) => {
     actions.push({
       kind: oneOf(line, `${prefix}kind`, a.kind, ACTION_KINDS, 'note'),
       branch: a.branch || null,
@@ -158,7 +196,14 @@ export function parseImportRecord(record: unknown, line: number, timeZone: strin
   };
   if (r.action_kind) {
     addAction(
-      { kind: r.action_kind, branch: r.action_branch, counterpart: r.action_counterpart, occurred_at: r.action_at, outcome: r.action_outcome, note: r.action_note },
+      {
+        kind: r.action_kind,
+        branch: r.action_branch,
+        counterpart: r.action_counterpart,
+        occurred_at: r.action_at,
+        outcome: r.action_outcome,
+        note: r.action_note,
+      },
       'action_',
     );
   }

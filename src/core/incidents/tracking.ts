@@ -17,11 +17,6 @@ const TRACKING_RE = /^\d{4}-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/;
 
 /** Accepts what people type: lower case, spaces, and the letters O/I/L for 0/1/1. */
 export function normaliseTrackingNumber(input: string): string | null {
-  const s = input
-    .trim()
-    .toUpperCase()
-    .replace(/\s+/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const s = input.trim().toUpperCase().replace(/\s+/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   return TRACKING_RE.test(s) ? s : null;
 }

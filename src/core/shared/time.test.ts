@@ -41,9 +41,15 @@ describe('time zones for statistics', () => {
 describe('parseTimestamp', () => {
   it('reads zoned ISO and local forms', async () => {
     const { parseTimestamp } = await import('./time.ts');
-    expect(parseTimestamp('2007-01-15T08:00:00Z', 'Asia/Shanghai')!.toISOString()).toBe('2007-01-15T08:00:00.000Z');
-    expect(parseTimestamp('2007-01-15T08:00:00+08:00', 'UTC')!.toISOString()).toBe('2007-01-15T00:00:00.000Z');
-    expect(parseTimestamp('2007-01-15 08:30', 'Asia/Shanghai')!.toISOString()).toBe('2007-01-15T00:30:00.000Z');
+    expect(parseTimestamp('2007-01-15T08:00:00Z', 'Asia/Shanghai')!.toISOString()).toBe(
+      '2007-01-15T08:00:00.000Z',
+    );
+    expect(parseTimestamp('2007-01-15T08:00:00+08:00', 'UTC')!.toISOString()).toBe(
+      '2007-01-15T00:00:00.000Z',
+    );
+    expect(parseTimestamp('2007-01-15 08:30', 'Asia/Shanghai')!.toISOString()).toBe(
+      '2007-01-15T00:30:00.000Z',
+    );
     expect(parseTimestamp('2007-01-15', 'Asia/Shanghai')!.toISOString()).toBe('2007-01-14T16:00:00.000Z');
     expect(parseTimestamp('2007-02-30', 'UTC')).toBeNull();
     expect(parseTimestamp('15/01/2007', 'UTC')).toBeNull();

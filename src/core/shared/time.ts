@@ -15,13 +15,23 @@ function offsetMinutes(utcMs: number, tz: string): number {
     second: '2-digit',
   }).formatToParts(new Date(utcMs));
   const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
 }
 
 export function parseDay(day: string, field = 'date'): { y: number; m: number; d: number } {
   const m = DAY_RE.exec(day);
-  if (!m) throw invalidInput(`${field}: expected YYYY-MM-DD, got "${day}"`, [{ field, message: 'expected YYYY-MM-DD' }]);
+  if (!m)
+    throw invalidInput(`${field}: expected YYYY-MM-DD, got "${day}"`, [
+      { field, message: 'expected YYYY-MM-DD' },
+    ]);
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
@@ -51,12 +61,20 @@ export function addDays(day: string, n: number): string {
 export function dayRangeUtc(from: string, to: string, tz: string): { start: string; end: string } {
   parseDay(from, 'from');
   parseDay(to, 'to');
-  if (to < from) throw invalidInput(`to (${to}) is before from (${from})`, [{ field: 'to', message: 'before from' }]);
-  return { start: startOfDayUtc(from, tz).toISOString(), end: startOfDayUtc(addDays(to, 1), tz).toISOString() };
+  if (to < from)
+    throw invalidInput(`to (${to}) is before from (${from})`, [{ field: 'to', message: 'before from' }]);
+  return {
+    start: startOfDayUtc(from, tz).toISOString(),
+    end: startOfDayUtc(addDays(to, 1), tz).toISOString(),
+  };
 }
 
 /** The months (`YYYY-MM`) touched by local days from..to, each with its UTC range clipped to the period. */
-export function monthBuckets(from: string, to: string, tz: string): { month: string; start: string; end: string }[] {
+export function monthBuckets(
+  from: string,
+  to: string,
+  tz: string,
+): { month: string; start: string; end: string }[] {
   const period = dayRangeUtc(from, to, tz);
   const out: { month: string; start: string; end: string }[] = [];
   let { y, m } = parseDay(from);
@@ -76,7 +94,12 @@ export function monthBuckets(from: string, to: string, tz: string): { month: str
 
 /** Local calendar day of a UTC instant in `tz`. */
 export function localDay(instant: Date, tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(instant);
 }
 
 const LOCAL_RE = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/;
@@ -99,7 +122,12 @@ export function parseTimestamp(text: string, tz: string): Date | null {
   } catch {
     return null;
   }
-  const [h, mi, se, ms] = [m[2], m[3], m[4], m[5]].map((v) => Number(v ?? 0)) as [number, number, number, number];
+  const [h, mi, se, ms] = [m[2], m[3], m[4], m[5]].map((v) => Number(v ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   if (h > 23 || mi > 59 || se > 59) return null;
   const start = startOfDayUtc(m[1]!, tz).getTime();
   return new Date(start + ((h * 60 + mi) * 60 + se) * 1000 + ms);

@@ -16,11 +16,41 @@ export interface StatDefinition {
 }
 
 export const STATISTICS = [
-  { id: 'reports_received_non_scanning', section: '3.1', reportKey: 'facts.reports_received_non_scanning', unit: 'reports', dimension: 'none' },
-  { id: 'reports_received_per_month', section: '3.1', reportKey: 'figure1', unit: 'reports', dimension: 'month' },
-  { id: 'reports_received_per_category', section: '3.1', reportKey: 'figure2', unit: 'reports', dimension: 'category' },
-  { id: 'incidents_handled', section: '3.2', reportKey: 'facts.incidents_handled', unit: 'incidents', dimension: 'none' },
-  { id: 'incidents_handled_per_category', section: '3.2', reportKey: 'figure3', unit: 'incidents', dimension: 'category' },
+  {
+    id: 'reports_received_non_scanning',
+    section: '3.1',
+    reportKey: 'facts.reports_received_non_scanning',
+    unit: 'reports',
+    dimension: 'none',
+  },
+  {
+    id: 'reports_received_per_month',
+    section: '3.1',
+    reportKey: 'figure1',
+    unit: 'reports',
+    dimension: 'month',
+  },
+  {
+    id: 'reports_received_per_category',
+    section: '3.1',
+    reportKey: 'figure2',
+    unit: 'reports',
+    dimension: 'category',
+  },
+  {
+    id: 'incidents_handled',
+    section: '3.2',
+    reportKey: 'facts.incidents_handled',
+    unit: 'incidents',
+    dimension: 'none',
+  },
+  {
+    id: 'incidents_handled_per_category',
+    section: '3.2',
+    reportKey: 'figure3',
+    unit: 'incidents',
+    dimension: 'category',
+  },
   { id: 'branches_handling', section: '3.2', reportKey: 'figure4', unit: 'incidents', dimension: 'branch' },
 ] as const satisfies readonly StatDefinition[];
 

@@ -17,7 +17,10 @@ function chunks<T>(rows: T[], size = CHUNK): T[][] {
  * statement (SQLite: one writer; PostgreSQL: nextval per row in order), but neither promises the
  * order of RETURNING rows, so sort them.
  */
-async function insertReturningIds<T>(run: () => Promise<{ id: number | string }[]>, expected: number): Promise<number[]> {
+async function insertReturningIds<T>(
+  run: () => Promise<{ id: number | string }[]>,
+  expected: number,
+): Promise<number[]> {
   const rows = await run();
   if (rows.length !== expected) throw new Error(`insert returned ${rows.length} ids for ${expected} rows`);
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
@@ -60,7 +63,8 @@ async function writeBatch(trx: Transaction<DB>, batch: ImportBatch): Promise<num
     );
     incidentIds.push(...ids);
   }
-  const incidentOf = (ref: { batchIndex: number } | { id: number }) => ('id' in ref ? ref.id : incidentIds[ref.batchIndex]!);
+  const incidentOf = (ref: { batchIndex: number } | { id: number }) =>
+    'id' in ref ? ref.id : incidentIds[ref.batchIndex]!;
 
   for (const part of chunks(batch.reports)) {
     const ids = await insertReturningIds(
@@ -93,7 +97,13 @@ async function writeBatch(trx: Transaction<DB>, batch: ImportBatch): Promise<num
       part.length,
     );
     const observables = part.flatMap((r, i) =>
-      r.observables.map((o) => ({ report_id: ids[i]!, incident_id: incidentOf(r.incident), kind: o.kind, value: o.value, ip_key: o.ipKey })),
+      r.observables.map((o) => ({
+        report_id: ids[i]!,
+        incident_id: incidentOf(r.incident),
+        kind: o.kind,
+        value: o.value,
+        ip_key: o.ipKey,
+      })),
     );
     for (const obs of chunks(observables, 1000)) await trx.insertInto('observables').values(obs).execute();
   }
@@ -118,7 +128,13 @@ async function writeBatch(trx: Transaction<DB>, batch: ImportBatch): Promise<num
       )
       .execute();
   }
-  await insertAudit(trx, { ...batch.audit, after: { ...(batch.audit.after as object), incidentIds: incidentIds.length ? [incidentIds[0], incidentIds[incidentIds.length - 1]] : [] } });
+  await insertAudit(trx, {
+    ...batch.audit,
+    after: {
+      ...(batch.audit.after as object),
+      incidentIds: incidentIds.length ? [incidentIds[0], incidentIds[incidentIds.length - 1]] : [],
+    },
+  });
   return incidentIds;
 }
 

@@ -4,14 +4,13 @@ import type { StatsPort, UtcRange } from '../../services/ports.ts';
 import type { DB } from '../schema.ts';
 
 /**
- * Visibility of an incident row aliased `i` under a scope, as SQL: branch scope and TLP:RED
- * membership. (Counts include no row the actor could not open.)
+ * Which incidents (aliased `i`) a scope counts: its branch. TLP:RED incidents are counted too —
+ * a count discloses no content, and the published figures must not depend on who computes them
+ * (docs/statistics.md); lists and drill-downs apply TLP:RED through the incident search.
  */
-function incidentVisible(scope: Scope) {
-  if (scope.unrestricted) return sql<boolean>`1 = 1`;
-  const branch = scope.branchCode === null ? sql`1 = 1` : sql`i.branch_code = ${scope.branchCode}`;
-  const red = sql`(i.tlp <> 'red' or exists (select 1 from incident_red_users ru where ru.incident_id = i.id and ru.user_id = ${scope.userId ?? -1}))`;
-  return sql<boolean>`(${branch} and ${red})`;
+function incidentCounted(scope: Scope) {
+  if (scope.unrestricted || scope.branchCode === null) return sql<boolean>`1 = 1`;
+  return sql<boolean>`i.branch_code = ${scope.branchCode}`;
 }
 
 export function createStatsRepository(db: Kysely<DB>): StatsPort {
@@ -19,8 +18,8 @@ export function createStatsRepository(db: Kysely<DB>): StatsPort {
     async countReportsByCategory(scope: Scope, range: UtcRange) {
       const visible =
         scope.unrestricted || scope.branchCode === null
-          ? sql`(r.incident_id is null or ${incidentVisible(scope)})`
-          : sql`(r.incident_id is not null and ${incidentVisible(scope)})`;
+          ? sql`(r.incident_id is null or ${incidentCounted(scope)})`
+          : sql`(r.incident_id is not null and ${incidentCounted(scope)})`;
       const rows = await sql<{ category: string; count: number }>`
         select coalesce(i.category, r.category) as category, count(*) as count
         from reports r left join incidents i on i.id = r.incident_id
@@ -33,7 +32,7 @@ export function createStatsRepository(db: Kysely<DB>): StatsPort {
       const rows = await sql<{ category: string; count: number }>`
         select i.category as category, count(*) as count from incidents i
         where i.state = 'resolved' and i.resolved_at >= ${range.start} and i.resolved_at < ${range.end}
-          and ${incidentVisible(scope)}
+          and ${incidentCounted(scope)}
         group by i.category`.execute(db);
       return rows.rows.map((r) => ({ category: r.category, count: Number(r.count) }));
     },
@@ -43,11 +42,11 @@ export function createStatsRepository(db: Kysely<DB>): StatsPort {
         select p.branch as branch, count(distinct p.incident_id) as count from (
           select i.id as incident_id, i.branch_code as branch from incidents i
           where i.state = 'resolved' and i.resolved_at >= ${range.start} and i.resolved_at < ${range.end}
-            and ${incidentVisible(scope)}
+            and ${incidentCounted(scope)}
           union all
           select i.id as incident_id, a.branch_code as branch from incidents i join actions a on a.incident_id = i.id
           where i.state = 'resolved' and i.resolved_at >= ${range.start} and i.resolved_at < ${range.end}
-            and ${incidentVisible(scope)}
+            and ${incidentCounted(scope)}
         ) p group by p.branch`.execute(db);
       return rows.rows.map((r) => ({ branch: r.branch, count: Number(r.count) }));
     },

@@ -4,6 +4,14 @@ import type { Catalogue } from '../catalogue.ts';
 export const stats: Catalogue = {
   'zh-CN': {
     'stats.period': '统计期间',
+    'stats.title': '统计',
+    'stats.from': '自',
+    'stats.to': '至',
+    'stats.show': '统计',
+    'stats.col.item': '项目',
+    'stats.col.count': '数量',
+    'stats.col.share': '比例',
+    'stats.col.total': '合计',
     'stats.reports_received_non_scanning.label': '接收非扫描类网络安全事件报告',
     'stats.reports_received_non_scanning.definition':
       '统计期间内接收（按接收时间计）的事件报告中，类别不是“扫描”的报告数。报告的类别以其所属事件经分类后的类别为准，尚未归入事件的以接收时的类别为准。',
@@ -30,6 +38,14 @@ export const stats: Catalogue = {
   },
   en: {
     'stats.period': 'Period',
+    'stats.title': 'Statistics',
+    'stats.from': 'From',
+    'stats.to': 'To',
+    'stats.show': 'Show',
+    'stats.col.item': 'Item',
+    'stats.col.count': 'Count',
+    'stats.col.share': 'Share',
+    'stats.col.total': 'Total',
     'stats.reports_received_non_scanning.label': 'Non-scanning incident reports received',
     'stats.reports_received_non_scanning.definition':
       'Reports received in the period (by time received) whose category is not scanning. A report takes the category of the incident it belongs to once triaged, otherwise the category it was received with.',

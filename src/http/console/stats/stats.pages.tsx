@@ -1,0 +1,174 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { can } from '../../../core/auth/roles.ts';
+import type { CountShare, IncidentStats } from '../../../core/stats/incident-stats.ts';
+import { DomainError, notFound } from '../../../core/shared/errors.ts';
+import type { AppDeps } from '../../app.ts';
+import { requireActor } from '../../auth/auth.middleware.ts';
+import type { AppEnv } from '../../context.ts';
+import { renderPage, t } from '../layout.tsx';
+
+type Ctx = Context<AppEnv>;
+
+/** The half year containing today (UTC date): the report's natural period. */
+function currentHalfYear(now: Date): { from: string; to: string } {
+  const y = now.getUTCFullYear();
+  return now.getUTCMonth() < 6
+    ? { from: `${y}-01-01`, to: `${y}-06-30` }
+    : { from: `${y}-07-01`, to: `${y}-12-31` };
+}
+
+function pct(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+function Bar(props: { share: number }) {
+  return (
+    <span class="bar" aria-hidden="true">
+      <span class="bar-fill" style={`width:${(props.share * 100).toFixed(2)}%`} />
+    </span>
+  );
+}
+
+function ShareTable(props: {
+  c: Ctx;
+  caption: string;
+  definition: string;
+  rows: CountShare<string>[];
+  label: (k: string) => string;
+  total: number;
+}) {
+  const { c } = props;
+  return (
+    <section class="stat">
+      <h2>{props.caption}</h2>
+      <p class="definition">{props.definition}</p>
+      <table class="data">
+        <thead>
+          <tr>
+            <th scope="col">{t(c, 'stats.col.item')}</th>
+            <th scope="col" class="num">
+              {t(c, 'stats.col.count')}
+            </th>
+            <th scope="col" class="num">
+              {t(c, 'stats.col.share')}
+            </th>
+            <th scope="col" />
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr>
+              <td>{props.label(r.key)}</td>
+              <td class="num">{r.count}</td>
+              <td class="num">{pct(r.share)}</td>
+              <td>
+                <Bar share={r.share} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">{t(c, 'stats.col.total')}</th>
+            <td class="num">{props.total}</td>
+            <td />
+            <td />
+          </tr>
+        </tfoot>
+      </table>
+    </section>
+  );
+}
+
+function StatsBody(props: { c: Ctx; s: IncidentStats }) {
+  const { c, s } = props;
+  const maxMonth = Math.max(1, ...s.reportsPerMonth.map((m) => m.count));
+  const category = (k: string) => t(c, `category.${k}`);
+  return (
+    <div>
+      <form method="get" action="/console/stats" class="filters">
+        <label>
+          {t(c, 'stats.from')} <input type="date" name="from" value={s.period.from} required />
+        </label>
+        <label>
+          {t(c, 'stats.to')} <input type="date" name="to" value={s.period.to} required />
+        </label>
+        <button type="submit">{t(c, 'stats.show')}</button>
+        <span class="muted">
+          {t(c, 'stats.period')}: {s.period.from} – {s.period.to} ({s.period.timeZone})
+        </span>
+      </form>
+      <section class="stat">
+        <h2>
+          {t(c, 'stats.reports_received_non_scanning.label')}:{' '}
+          <span data-stat="reports_received_non_scanning">{s.reportsReceivedNonScanning}</span>
+        </h2>
+        <p class="definition">{t(c, 'stats.reports_received_non_scanning.definition')}</p>
+        <h3>{t(c, 'stats.reports_received_per_month.label')}</h3>
+        <table class="data">
+          <tbody>
+            {s.reportsPerMonth.map((m) => (
+              <tr>
+                <th scope="row">{m.month}</th>
+                <td class="num">{m.count}</td>
+                <td>
+                  <Bar share={m.count / maxMonth} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <ShareTable
+        c={c}
+        caption={t(c, 'stats.reports_received_per_category.label')}
+        definition={t(c, 'stats.reports_received_per_category.definition')}
+        rows={s.reportsPerCategory}
+        label={category}
+        total={s.reportsReceivedNonScanning}
+      />
+      <ShareTable
+        c={c}
+        caption={`${t(c, 'stats.incidents_handled.label')}: ${s.incidentsHandled}`}
+        definition={`${t(c, 'stats.incidents_handled.definition')} ${t(c, 'stats.incidents_handled_per_category.definition')}`}
+        rows={s.handledPerCategory}
+        label={category}
+        total={s.incidentsHandled}
+      />
+      <ShareTable
+        c={c}
+        caption={t(c, 'stats.branches_handling.label')}
+        definition={t(c, 'stats.branches_handling.definition')}
+        rows={s.branchesHandling.items}
+        label={(k) => k}
+        total={s.branchesHandling.items.reduce((a, b) => a + b.count, 0)}
+      />
+    </div>
+  );
+}
+
+export function registerStatsPages(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
+  app.get('/console/stats', async (c) => {
+    const actor = requireActor(c);
+    if (!can(actor.role, 'stats.read')) throw notFound('page');
+    const fallback = currentHalfYear(new Date());
+    const from = c.req.query('from') || fallback.from;
+    const to = c.req.query('to') || fallback.to;
+    try {
+      const s = await deps.services.stats.incidentStats(actor, { from, to });
+      return renderPage(c, { title: t(c, 'stats.title'), body: <StatsBody c={c} s={s} /> });
+    } catch (e) {
+      if (!(e instanceof DomainError) || e.id !== 'invalid_input') throw e;
+      return renderPage(c, {
+        title: t(c, 'stats.title'),
+        status: 400,
+        body: (
+          <p class="error" role="alert">
+            {e.message}
+          </p>
+        ),
+      });
+    }
+  });
+}
