@@ -23,10 +23,10 @@ export interface SlaHours {
 }
 
 export const slaHoursSchema = z.object({
-  critical: z.number().positive().finite(),
-  high: z.number().positive().finite(),
-  medium: z.number().positive().finite(),
-  low: z.number().positive().finite(),
+  critical: z.number().positive(),
+  high: z.number().positive(),
+  medium: z.number().positive(),
+  low: z.number().positive(),
 });
 
 const HOUR_MS = 3_600_000;
@@ -52,9 +52,9 @@ export function computeDueAt(openedAt: Date, severity: Severity, slaHours: SlaHo
   const opened = openedAt.getTime();
   if (Number.isNaN(opened)) throw invalidInput('opening time is not a valid date');
   const hours = slaHours[severity];
-  if (!Number.isFinite(hours) || hours < 0) {
-    throw invalidInput(`SLA for ${severity} incidents must be a non-negative number of hours`, [
-      { field: `slaHours.${severity}`, message: 'must be a non-negative number' },
+  if (!Number.isFinite(hours) || hours <= 0) {
+    throw invalidInput(`SLA for ${severity} incidents must be a positive number of hours`, [
+      { field: `slaHours.${severity}`, message: 'must be a positive number of hours' },
     ]);
   }
   return new Date(opened + Math.round(hours * HOUR_MS));
