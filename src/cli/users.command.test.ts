@@ -1,0 +1,254 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig, resolveDatabase } from '../config/config.ts';
+import { openDatabase } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { seedBranches } from '../../test/support/app.ts';
+import { DIALECTS, createPgDatabaseUrl } from '../../test/support/db.ts';
+import { runCli } from '../main/cli.ts';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/certops.js');
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await runCli(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+/** Runs bin/certops.js as a child process (for standard input and the real exit code). */
+function spawnCli(args: string[], stdin: string): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    for (const k of ['DATABASE_URL', 'CERTOPS_CONFIG', 'CERTOPS_DATA_DIR']) delete env[k];
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe.each(DIALECTS)('certops user / token on %s', (dialect) => {
+  let dir: string;
+  let database: string;
+  let drop: () => Promise<void> = async () => {};
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'certops-usercli-'));
+    if (dialect === 'postgres') {
+      const pg = await createPgDatabaseUrl();
+      database = pg.url;
+      drop = pg.drop;
+    } else database = `sqlite:${path.join(dir, 'certops.db')}`;
+    // the branches a branch handler needs (the directory's seed would do too)
+    const db = openDatabase(resolveDatabase(loadConfig({ env: {}, overrides: { databaseUrl: database } })));
+    try {
+      await migrateToLatest(db);
+      await seedBranches(db);
+    } finally {
+      await db.close();
+    }
+  });
+  afterAll(async () => {
+    await drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (...args: string[]) => cli(['--database', database, ...args]);
+
+  it('adds users (printing a one-time password), lists and disables them', async () => {
+    const added = await run(
+      'user',
+      'add',
+      'wang.wei',
+      '--role',
+      'branch_handler',
+      '--branch',
+      'CN-XJ',
+      '--email',
+      'wang@example.cn',
+    );
+    expect(added.code).toBe(0);
+    expect(added.out).toMatch(
+      /^created user wang\.wei \(id \d+, branch_handler\) with one-time password [A-Za-z0-9]{20}\n$/,
+    );
+    const otp = /one-time password (\S+)/.exec(added.out)![1]!;
+
+    const analyst = await run(
+      'user',
+      'add',
+      'li.na',
+      '--role',
+      'analyst',
+      '--name',
+      '李娜',
+      '--language',
+      'en',
+    );
+    expect(analyst.code).toBe(0);
+
+    const list = await run('user', 'list', '--json');
+    expect(list.code).toBe(0);
+    const users = JSON.parse(list.out) as {
+      username: string;
+      role: string;
+      branchCode: string | null;
+      disabled: boolean;
+      mustChangePassword: boolean;
+      displayName: string;
+      language: string;
+    }[];
+    expect(users.find((u) => u.username === 'wang.wei')).toMatchObject({
+      role: 'branch_handler',
+      branchCode: 'CN-XJ',
+      disabled: false,
+      mustChangePassword: true,
+    });
+    expect(users.find((u) => u.username === 'li.na')).toMatchObject({ displayName: '李娜', language: 'en' });
+    expect(list.out).not.toMatch(/argon2|passwordHash/);
+    expect(otp).not.toBe('');
+
+    const table = await run('user', 'list');
+    expect(table.out).toMatch(/wang\.wei\s+branch_handler\s+CN-XJ\s+enabled/);
+
+    const disabled = await run('user', 'disable', 'li.na');
+    expect(disabled).toMatchObject({ code: 0, out: 'disabled user li.na\n' });
+    const after = JSON.parse((await run('user', 'list', '--json')).out) as {
+      username: string;
+      disabled: boolean;
+    }[];
+    expect(after.find((u) => u.username === 'li.na')?.disabled).toBe(true);
+  });
+
+  it('refuses bad input with one line on stderr and a non-zero exit', async () => {
+    const noBranch = await run('user', 'add', 'zhao.lei', '--role', 'branch_handler');
+    expect(noBranch.code).toBe(2);
+    expect(noBranch.err).toBe('certops: invalid user: branchCode: required for role branch_handler\n');
+    const badRole = await run('user', 'add', 'zhao.lei', '--role', 'wizard');
+    expect(badRole.code).toBe(2);
+    expect(badRole.err).toMatch(/^certops: invalid user: role: must be one of admin, national_handler/);
+    expect(badRole.err.split('\n')).toHaveLength(2);
+    const unknownBranch = await run(
+      'user',
+      'add',
+      'zhao.lei',
+      '--role',
+      'branch_handler',
+      '--branch',
+      'CN-ZZ',
+    );
+    expect(unknownBranch.err).toMatch(/unknown branch "CN-ZZ"/);
+    const dup = await run('user', 'add', 'wang.wei', '--role', 'analyst');
+    expect(dup).toMatchObject({
+      code: 2,
+      err: 'certops: user "wang.wei" already exists: username: already taken\n',
+    });
+    const missing = await run('user', 'disable', 'nobody');
+    expect(missing).toMatchObject({ code: 2, err: 'certops: user "nobody" not found\n' });
+    const badDays = await run(
+      'token',
+      'create',
+      '--user',
+      'wang.wei',
+      '--name',
+      'x',
+      '--expires-days',
+      'soon',
+    );
+    expect(badDays).toMatchObject({
+      code: 2,
+      err: 'certops: --expires-days: expected a positive whole number, got "soon"\n',
+    });
+    const badId = await run('token', 'revoke', 'abc');
+    expect(badId.code).toBe(2);
+  });
+
+  it('creates a token (printed once), refuses one wider than the user, and revokes it', async () => {
+    const made = await run(
+      'token',
+      'create',
+      '--user',
+      'wang.wei',
+      '--name',
+      'xj feed',
+      '--expires-days',
+      '30',
+    );
+    expect(made.code).toBe(0);
+    expect(made.out).toMatch(/^cto_[A-Za-z0-9_-]{43}\n$/);
+    expect(made.err).toMatch(
+      /token \d+ "xj feed" for wang\.wei \(branch_handler CN-XJ, expires .+\); it is shown only this once/,
+    );
+    const wider = await run('token', 'create', '--user', 'wang.wei', '--name', 'x', '--role', 'admin');
+    expect(wider.code).toBe(2);
+    expect(wider.err).toMatch(/^certops: a branch_handler of CN-XJ may not hold a admin token/);
+    const otherBranch = await run(
+      'token',
+      'create',
+      '--user',
+      'wang.wei',
+      '--name',
+      'x',
+      '--branch',
+      'CN-BJ',
+    );
+    expect(otherBranch.code).toBe(2);
+
+    const listed = JSON.parse((await run('token', 'list', '--user', 'wang.wei', '--json')).out) as {
+      id: number;
+      name: string;
+      prefix: string;
+      revokedAt: string | null;
+    }[];
+    expect(listed).toHaveLength(1);
+    expect(listed[0]!.prefix).toBe(made.out.slice(0, 8));
+    expect(JSON.stringify(listed)).not.toContain(made.out.trim());
+
+    const revoked = await run('token', 'revoke', String(listed[0]!.id));
+    expect(revoked).toMatchObject({ code: 0, out: `revoked token ${listed[0]!.id} "xj feed" of wang.wei\n` });
+    const all = JSON.parse((await run('token', 'list', '--all', '--json')).out) as {
+      revokedAt: string | null;
+    }[];
+    expect(all[0]!.revokedAt).not.toBeNull();
+    expect(JSON.parse((await run('token', 'list', '--json')).out)).toEqual([]);
+    expect((await run('token', 'revoke', '999999')).code).toBe(2);
+  });
+
+  it('reads the password from standard input (bin/certops.js as a process)', async () => {
+    const r = await spawnCli(
+      ['--database', database, 'user', 'add', 'sun.li', '--role', 'analyst', '--password-stdin'],
+      'a long enough password\n',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^created user sun\.li \(id \d+, analyst\)\n$/);
+    const short = await spawnCli(
+      ['--database', database, 'user', 'add', 'zhou.yu', '--role', 'analyst', '--password-stdin'],
+      'short\n',
+    );
+    expect(short.code).toBe(2);
+    expect(short.err).toBe('certops: invalid user: password: must be at least 12 characters\n');
+  });
+});
