@@ -3,7 +3,15 @@ import type { AppServices } from '../services/index.ts';
 
 /** What a command gets from the composition root: services over the configured database, and output. */
 export interface CliContext {
-  withServices<T>(fn: (services: AppServices, config: Config) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn with services over the configured database (migrated). The default directory is
+   * seeded first, as `serve` does on start, unless `seedDefaults: false` (loading another
+   * country's branch list into a fresh database).
+   */
+  withServices<T>(
+    fn: (services: AppServices, config: Config) => Promise<T>,
+    options?: { seedDefaults?: boolean },
+  ): Promise<T>;
   out(line: string): void;
   err(line: string): void;
 }

@@ -72,13 +72,13 @@ export function buildProgram(): Command {
     });
 
   const context: CliContext = {
-    async withServices(fn) {
+    async withServices(fn, options) {
       const config = configFrom(program);
       const database = await openMigratedDatabase(config);
       try {
         const services = composeServices(database, config);
         // The default branches and directory, as on `serve` (idempotent): commands may run first.
-        await services.directory.seedDefaults();
+        if (options?.seedDefaults !== false) await services.directory.seedDefaults();
         return await fn(services, config);
       } finally {
         await database.close();
