@@ -52,6 +52,29 @@ export const configSchema = z.object({
     })
     .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The public site: who runs it and how people reach them (defaults: the seed report's CNCERT/CC). */
+  site: z
+    .object({
+      shortName: z.string().trim().min(1).default('CNCERT/CC'),
+      nameZh: z.string().trim().min(1).default('国家计算机网络应急技术处理协调中心'),
+      nameEn: z
+        .string()
+        .trim()
+        .min(1)
+        .default('National Computer Network Emergency Response Technical Team/Coordination Center of China'),
+      contactEmail: z.email().default('cncert@cert.org.cn'),
+      contactPhone: z.string().trim().default('+86 10 82990999'),
+      /** Hotline for callers in English (empty: none). */
+      contactPhoneEn: z.string().trim().default('+86 10 82991000'),
+      contactFax: z.string().trim().default('+86 10 82990375'),
+      /** security.txt `Encryption:` (an https URL of the OpenPGP key), when there is one. */
+      pgpKeyUrl: z.url({ protocol: /^https$/ }).optional(),
+      /** HMAC key signing the public forms' tokens; generated at start when unset (set it when several servers share the load). */
+      formSecret: z.string().min(32).optional(),
+      /** How long a public form stays valid after it was served, hours. */
+      formMaxAgeHours: z.number().positive().default(12),
+    })
+    .prefault({}),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -76,6 +99,7 @@ const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boole
   CERTOPS_LANGUAGE: { key: 'language', type: 'string' },
   CERTOPS_LOG_LEVEL: { key: 'logLevel', type: 'string' },
   CERTOPS_TIME_ZONE: { key: 'timeZone', type: 'string' },
+  CERTOPS_FORM_SECRET: { key: 'site.formSecret', type: 'string' },
 };
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {

@@ -12,6 +12,11 @@ export type DatabaseTarget = { dialect: 'sqlite'; file: string } | { dialect: 'p
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /**
+   * The SQLite handle under `db`, for the few bulk paths that run prepared statements directly
+   * (bulk import); null on PostgreSQL. Only db/ code may use it.
+   */
+  readonly sqlite: SQLite.Database | null;
   /** Database reachable (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -23,6 +28,7 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 export function openDatabase(target: DatabaseTarget, options: { poolSize?: number } = {}): Database {
   let db: Kysely<DB>;
+  let sqliteHandle: SQLite.Database | null = null;
   if (target.dialect === 'sqlite') {
     if (target.file !== ':memory:') mkdirSync(path.dirname(target.file), { recursive: true });
     const handle = new SQLite(target.file);
@@ -31,6 +37,7 @@ export function openDatabase(target: DatabaseTarget, options: { poolSize?: numbe
     handle.pragma('foreign_keys = ON');
     handle.pragma('busy_timeout = 5000');
     handle.pragma('cache_size = -65536');
+    sqliteHandle = handle;
     db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
   } else {
     const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
@@ -39,6 +46,7 @@ export function openDatabase(target: DatabaseTarget, options: { poolSize?: numbe
   return {
     db,
     dialect: target.dialect,
+    sqlite: sqliteHandle,
     async ping() {
       try {
         await sql`select 1`.execute(db);

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
@@ -11,6 +12,8 @@ import { errorBody, fieldsOfZodError, toErrorResponse } from './errors.ts';
 import { registerApi } from './api/index.ts';
 import { registerConsole } from './console/index.ts';
 import { registerPublic } from './public/index.ts';
+import { renderPublicBodyTooLarge } from './public/error-pages.tsx';
+import { registerAuthMiddleware } from './auth/auth.middleware.ts';
 
 export interface AppDeps {
   config: Config;
@@ -57,6 +60,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       'request',
     );
   });
+  registerAuthMiddleware(app, deps);
   app.use(
     '*',
     secureHeaders({
@@ -71,13 +75,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: Math.max(config.http.bodyLimit, config.http.uploadLimit),
-      onError: (c) =>
-        c.json(errorBody('payload_too_large', `request body over ${config.http.uploadLimit} bytes`), 413),
-    }),
+  // Request bodies: JSON and plain forms up to http.bodyLimit; multipart (a file upload) up to
+  // http.uploadLimit plus room for the other fields. Public pages answer with an HTML 413 page.
+  const tooLarge = (limit: number) => (c: Context<AppEnv>) =>
+    renderPublicBodyTooLarge(c, config) ?? c.json(errorBody('payload_too_large', `request body over ${limit} bytes`), 413);
+  const uploadMax = config.http.uploadLimit + 65_536;
+  const plainBody = bodyLimit({ maxSize: config.http.bodyLimit, onError: tooLarge(config.http.bodyLimit) });
+  const uploadBody = bodyLimit({ maxSize: uploadMax, onError: tooLarge(config.http.uploadLimit) });
+  app.use('*', (c, next) =>
+    /^multipart\/form-data/i.test(c.req.header('content-type') ?? '') ? uploadBody(c, next) : plainBody(c, next),
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -4,7 +4,8 @@ import { requirePermission } from '../core/auth/actor.ts';
 import { createBranchMatcher, type MatchableBranch } from '../core/directory/branch-matcher.ts';
 import { isScanning } from '../core/incidents/categories.ts';
 import { parseImportRecord, type ImportedReport } from '../core/incidents/import-record.ts';
-import { extractObservables, ipToKey } from '../core/incidents/observables.ts';
+import { extractObservables } from '../core/incidents/observables.ts';
+import { observableKeys } from '../core/incidents/search-query.ts';
 import { computeDueAt, type SlaHours } from '../core/incidents/severity.ts';
 import { generateTrackingNumber } from '../core/incidents/tracking.ts';
 import type { Clock } from '../core/shared/clock.ts';
@@ -97,6 +98,7 @@ export function createImportService(deps: {
         const localIndex = new Map<string, number>();
         const reports: ImportReportRow[] = [];
         const actions: ImportActionRow[] = [];
+        const randomPool = random(rows.length * 10);
         for (const r of rows) {
           let ref: { batchIndex: number } | { id: number };
           const existing = r.incidentKey === null ? undefined : known.get(r.incidentKey);
@@ -130,11 +132,11 @@ export function createImportService(deps: {
           const observables = extractObservables(`${r.subject}\n${r.description}`).map((o) => ({
             kind: o.kind,
             value: o.value,
-            ipKey: o.kind === 'ipv4' || o.kind === 'ipv6' ? ipToKey(o.value) : null,
+            ...observableKeys(o.kind, o.value),
           }));
           reports.push({
             incident: ref,
-            trackingNumber: generateTrackingNumber(new Date(r.receivedAt), random(10)),
+            trackingNumber: generateTrackingNumber(new Date(r.receivedAt), randomPool.subarray(reports.length * 10, reports.length * 10 + 10)),
             channel: r.channel,
             reporterType: r.reporterType,
             reporterName: r.reporterName,

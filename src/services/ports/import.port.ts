@@ -32,7 +32,7 @@ export interface ImportReportRow {
   category: string;
   language: string;
   meta: string;
-  observables: { kind: string; value: string; ipKey: string | null }[];
+  observables: { kind: string; value: string; ipKey: string | null; domainKey: string | null }[];
 }
 
 export interface ImportActionRow {
