@@ -1,30 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DIALECTS, createPgDatabaseUrl } from '../../test/support/db.ts';
-import { runCli } from '../main/cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliDatabase, runCliCaptured } from '../../test/support/cli.ts';
+import { DIALECTS } from '../../test/support/db.ts';
 
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCliCaptured;
 
 describe.each(DIALECTS)('certops directory on %s', (dialect) => {
   let dir: string;
@@ -33,11 +14,7 @@ describe.each(DIALECTS)('certops directory on %s', (dialect) => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'certops-dircli-'));
-    if (dialect === 'postgres') {
-      const pg = await createPgDatabaseUrl();
-      database = pg.url;
-      drop = pg.drop;
-    } else database = `sqlite:${path.join(dir, 'certops.db')}`;
+    ({ database, drop } = await createCliDatabase(dialect, dir));
   });
   afterAll(async () => {
     await drop();
@@ -144,13 +121,7 @@ describe.each(DIALECTS)('certops directory on %s', (dialect) => {
   });
 
   it('loads another country’s branch list into a fresh database instead of the default provinces', async () => {
-    let fresh = `sqlite:${path.join(dir, 'fresh.db')}`;
-    let dropFresh = async () => {};
-    if (dialect === 'postgres') {
-      const pg = await createPgDatabaseUrl();
-      fresh = pg.url;
-      dropFresh = pg.drop;
-    }
+    const { database: fresh, drop: dropFresh } = await createCliDatabase(dialect, dir, 'fresh.db');
     try {
       const list = file(
         'de-branches.json',

@@ -221,7 +221,9 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): vo
       'insert the default branches and the seed report’s CERTs and support units when missing (serve does this on start)',
     )
     .action(async () => {
-      const r = await ctx.withServices((services) => services.directory.seedDefaults(), { seedDefaults: false });
+      const r = await ctx.withServices((services) => services.directory.seedDefaults(), {
+        seedDefaults: false,
+      });
       ctx.out(`branches inserted: ${r.branchesInserted}, organisations inserted: ${r.organisationsInserted}`);
     });
 }

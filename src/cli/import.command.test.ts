@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS, createPgDatabaseUrl } from '../../test/support/db.ts';
-import { runCertops } from '../../test/support/cli.ts';
+import { DIALECTS } from '../../test/support/db.ts';
+import { createCliDatabase, runCertops } from '../../test/support/cli.ts';
 
 const CSV = [
   'external_id,incident,received_at,category,subject,description,state,branch,resolved_at,action_kind,action_branch',
@@ -17,19 +17,15 @@ const CSV = [
 describe.each(DIALECTS)('certops import reports + stats incidents on %s', (dialect) => {
   let dir: string;
   let database: string;
-  let drop: (() => Promise<void>) | undefined;
+  let drop: () => Promise<void> = async () => {};
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'certops-import-cli-'));
-    if (dialect === 'postgres') {
-      const pg = await createPgDatabaseUrl();
-      database = pg.url;
-      drop = pg.drop;
-    } else database = `sqlite:${path.join(dir, 'certops.db')}`;
+    ({ database, drop } = await createCliDatabase(dialect, dir));
     writeFileSync(path.join(dir, 'history.csv'), CSV);
   });
   afterAll(async () => {
-    await drop?.();
+    await drop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,53 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig, resolveDatabase } from '../config/config.ts';
-import { openDatabase } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { seedBranches } from '../../test/support/app.ts';
-import { DIALECTS, createPgDatabaseUrl } from '../../test/support/db.ts';
-import { runCli } from '../main/cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliDatabase, runCertops, runCliCaptured } from '../../test/support/cli.ts';
+import { DIALECTS } from '../../test/support/db.ts';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/certops.js');
-
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCliCaptured;
 
 /** Runs bin/certops.js as a child process (for standard input and the real exit code). */
-function spawnCli(args: string[], stdin: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    for (const k of ['DATABASE_URL', 'CERTOPS_CONFIG', 'CERTOPS_DATA_DIR']) delete env[k];
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-    child.stdin.end(stdin);
-  });
+async function spawnCli(args: string[], stdin: string): Promise<{ code: number; out: string; err: string }> {
+  const r = await runCertops(args, { stdin });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe.each(DIALECTS)('certops user / token on %s', (dialect) => {
@@ -57,19 +20,8 @@ describe.each(DIALECTS)('certops user / token on %s', (dialect) => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'certops-usercli-'));
-    if (dialect === 'postgres') {
-      const pg = await createPgDatabaseUrl();
-      database = pg.url;
-      drop = pg.drop;
-    } else database = `sqlite:${path.join(dir, 'certops.db')}`;
-    // the branches a branch handler needs (the directory's seed would do too)
-    const db = openDatabase(resolveDatabase(loadConfig({ env: {}, overrides: { databaseUrl: database } })));
-    try {
-      await migrateToLatest(db);
-      await seedBranches(db);
-    } finally {
-      await db.close();
-    }
+    // the CLI seeds the default branches a branch handler needs before its first command
+    ({ database, drop } = await createCliDatabase(dialect, dir));
   });
   afterAll(async () => {
     await drop();

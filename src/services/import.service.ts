@@ -54,15 +54,16 @@ export interface ImportService {
 
 export function createImportService(deps: {
   imports: IncidentImportPort;
-  /** The branch list (codes, names, aliases) that branch columns are matched against. */
-  loadBranches: () => Promise<readonly MatchableBranch[]>;
+  /**
+   * The branch list (codes, names, aliases) that branch columns are matched against; rows that
+   * name no branch go to the national centre (the branch marked isNational).
+   */
+  loadBranches: () => Promise<readonly (MatchableBranch & { isNational: boolean })[]>;
   clock: Clock;
   timeZone: string;
   slaHours: SlaHours;
-  nationalCode?: string;
   random?: (n: number) => Uint8Array;
 }): ImportService {
-  const national = deps.nationalCode ?? 'CN-NATIONAL';
   const random = deps.random ?? ((n: number) => randomBytes(n));
 
   return {
@@ -73,7 +74,10 @@ export function createImportService(deps: {
       /** Incident key → id, across batches. */
       const known = new Map<string, number>();
       let pending: ImportedReport[] = [];
-      const matcher = createBranchMatcher(await deps.loadBranches());
+      const branches = await deps.loadBranches();
+      const matcher = createBranchMatcher(branches);
+      const national = branches.find((b) => b.isNational)?.code;
+      if (national === undefined) throw new DomainError('conflict', 'no national centre in the branch list');
       const resolveBranch = (name: string) => matcher.match(name);
       let firstLine = 0;
       let lastLine = 0;
@@ -136,7 +140,10 @@ export function createImportService(deps: {
           }));
           reports.push({
             incident: ref,
-            trackingNumber: generateTrackingNumber(new Date(r.receivedAt), randomPool.subarray(reports.length * 10, reports.length * 10 + 10)),
+            trackingNumber: generateTrackingNumber(
+              new Date(r.receivedAt),
+              randomPool.subarray(reports.length * 10, reports.length * 10 + 10),
+            ),
             channel: r.channel,
             reporterType: r.reporterType,
             reporterName: r.reporterName,

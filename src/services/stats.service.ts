@@ -40,7 +40,6 @@ export function createStatsService(deps: {
         raw,
         { from, to, timeZone: deps.timeZone },
         months.map((m) => m.month),
-        national,
       );
     },
   };

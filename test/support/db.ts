@@ -38,25 +38,14 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
       },
     };
   }
-  const adminUrl = process.env.CERTOPS_TEST_PG_URL;
-  if (!adminUrl) throw new Error('CERTOPS_TEST_PG_URL is not set');
-  const name = `certops_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = openDatabase({ dialect: 'postgres', url: url.toString() }, { poolSize: 4 });
+  const pg = await createPgDatabaseUrl();
+  const database = openDatabase({ dialect: 'postgres', url: pg.url }, { poolSize: 4 });
   await migrateToLatest(database);
   return {
     ...database,
     async destroy() {
       await database.close();
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      await pg.drop();
     },
   };
 }

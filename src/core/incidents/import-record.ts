@@ -12,25 +12,12 @@ import {
 } from './categories.ts';
 import { SEVERITIES, TLPS, type Severity, type Tlp } from './severity.ts';
 import { INCIDENT_STATES, type IncidentState } from './states.ts';
+import { REPORT_CHANNELS, REPORTER_TYPES, type ReportChannel, type ReporterType } from './incident.ts';
 
 /**
  * One historical report as an old tracker exports it (docs/import-reports.md): flat columns in CSV,
  * the same keys in JSON Lines, where `actions` may also be an array of objects.
  */
-export const REPORT_CHANNELS = ['web', 'email', 'api', 'phone', 'fax', 'partner', 'feed'] as const;
-export type ReportChannel = (typeof REPORT_CHANNELS)[number];
-export const REPORTER_TYPES = [
-  'individual',
-  'organisation',
-  'cert',
-  'isp',
-  'vendor',
-  'government',
-  'partner',
-  'anonymous',
-] as const;
-export type ReporterType = (typeof REPORTER_TYPES)[number];
-
 export interface ImportedAction {
   kind: ActionKind;
   branch: string | null;

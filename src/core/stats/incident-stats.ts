@@ -6,7 +6,7 @@ export interface IncidentCountsRaw {
   reportsByMonthCategory: { month: string; category: string; count: number }[];
   /** Incidents resolved in the period, per category. */
   handledByCategory: { category: string; count: number }[];
-  /** Incidents resolved in the period, per branch that took part (owner or acting branch). */
+  /** Incidents resolved in the period, per branch that took part (owner or acting branch); national centres excluded. */
   handledByBranch: { branch: string; count: number }[];
 }
 
@@ -59,7 +59,6 @@ export function assembleIncidentStats(
   raw: IncidentCountsRaw,
   period: { from: string; to: string; timeZone: string },
   months: string[],
-  nationalCode: string,
 ): IncidentStats {
   const perMonth = new Map<string, number>(months.map((m) => [m, 0]));
   const perCategory = new Map<Category, number>();
@@ -76,7 +75,7 @@ export function assembleIncidentStats(
   }
   const branches = new Map<string, number>();
   for (const r of raw.handledByBranch) {
-    if (r.branch === nationalCode || r.count === 0) continue;
+    if (r.count === 0) continue;
     branches.set(r.branch, (branches.get(r.branch) ?? 0) + r.count);
   }
   const nonScanningCategories = CATEGORIES.filter((c) => c !== 'scanning');

@@ -47,7 +47,9 @@ export function createStatsRepository(db: Kysely<DB>): StatsPort {
           select i.id as incident_id, a.branch_code as branch from incidents i join actions a on a.incident_id = i.id
           where i.state = 'resolved' and i.resolved_at >= ${range.start} and i.resolved_at < ${range.end}
             and ${incidentCounted(scope)}
-        ) p group by p.branch`.execute(db);
+        ) p join branches b on b.code = p.branch
+        where b.is_national = 0
+        group by p.branch`.execute(db);
       return rows.rows.map((r) => ({ branch: r.branch, count: Number(r.count) }));
     },
   };

@@ -43,7 +43,12 @@ export interface LayoutProps {
 const NAV: { href: string; key: string; show: (a: Actor) => boolean }[] = [
   { href: '/console/incidents', key: 'nav.incidents', show: (a) => can(a.role, 'incident.read') },
   { href: '/console/directory', key: 'nav.directory', show: (a) => can(a.role, 'directory.read') },
-  { href: '/console/dashboard', key: 'nav.dashboard', show: (a) => can(a.role, 'stats.read') },
+  {
+    href: '/console/dashboard',
+    key: 'nav.dashboard',
+    show: (a) => can(a.role, 'stats.read') && can(a.role, 'incident.read'),
+  },
+  { href: '/console/stats', key: 'nav.stats', show: (a) => can(a.role, 'stats.read') },
   { href: '/console/users', key: 'nav.users', show: (a) => can(a.role, 'user.manage') },
 ];
 

@@ -11,6 +11,6 @@ export interface StatsPort {
   countReportsByCategory(scope: Scope, range: UtcRange): Promise<{ category: string; count: number }[]>;
   /** Incidents resolved in the range (state resolved), by category. */
   countHandledByCategory(scope: Scope, range: UtcRange): Promise<{ category: string; count: number }[]>;
-  /** Incidents resolved in the range, by each branch that owns it or recorded an action on it. */
+  /** Incidents resolved in the range, by each branch that owns it or recorded an action on it (national centres left out). */
   countHandledByBranch(scope: Scope, range: UtcRange): Promise<{ branch: string; count: number }[]>;
 }
