@@ -1,10 +1,16 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './database.ts';
 import * as m0001 from './migrations/0001_create_base.ts';
+import * as m0002 from './migrations/0002_add_directory_keys.ts';
+import * as m0003 from './migrations/0003_index_auth.ts';
+import * as m0004 from './migrations/0004_index_incident_search.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_create_base': m0001,
+  '0002_add_directory_keys': m0002,
+  '0003_index_auth': m0003,
+  '0004_index_incident_search': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -170,6 +170,8 @@ export interface ObservablesTable {
   kind: string;
   value: string;
   ip_key: string | null;
+  /** Reversed domain labels (`com.example.www.`) of domains and URL hosts, for suffix search. */
+  domain_key: string | null;
 }
 
 export interface ActionsTable {

@@ -1,12 +1,22 @@
 import type { Catalogue, Lang } from './catalogue.ts';
+import { auth } from './messages/auth.ts';
 import { common } from './messages/common.ts';
+import { consoleIncidents } from './messages/console-incidents.ts';
+import { directory } from './messages/directory.ts';
+import { incidents } from './messages/incidents.ts';
+import { publicSite } from './messages/public.ts';
 import { stats } from './messages/stats.ts';
 
 export { LANGUAGES, isLang, negotiateLang, type Catalogue, type Lang } from './catalogue.ts';
 
 /** Every area's catalogue. An area adds its file under messages/ and one entry here. */
 export const CATALOGUES: Record<string, Catalogue> = {
+  auth,
   common,
+  'console-incidents': consoleIncidents,
+  directory,
+  incidents,
+  public: publicSite,
   stats,
 };
 

@@ -9,14 +9,28 @@ import { createStatsService } from '../services/stats.service.ts';
 import { createAuthService } from '../services/auth.service.ts';
 import { createAuthRepository } from '../db/repositories/auth.repository.ts';
 import { createAuditRepository } from '../db/repositories/audit.repository.ts';
+import { createDirectoryRepository } from '../db/repositories/directory.repository.ts';
+import { createDirectoryService } from '../services/directory.service.ts';
 import { createIncidentImportRepository } from '../db/repositories/incident-import.repository.ts';
 import { createStatsRepository } from '../db/repositories/stats.repository.ts';
+import { createIncidentsRepository } from '../db/repositories/incidents.repository.ts';
+import { createIncidentService } from '../services/incident.service.ts';
+import { createSavedViewsRepository } from '../db/repositories/saved-views.repository.ts';
+import { createSavedViewService } from '../services/saved-view.service.ts';
+import { createDashboardService } from '../services/dashboard.service.ts';
 
 /** Builds every service over one database. The only place that joins db/ to services/. */
 export function composeServices(database: Database, config: Config, clock: Clock = systemClock): AppServices {
   const { db } = database;
   return {
     ping: () => database.ping(),
+    incidents: createIncidentService({
+      incidents: createIncidentsRepository(db),
+      audit: createAuditRepository(db),
+      clock,
+      config: { slaHours: config.slaHours },
+    }),
+    directory: createDirectoryService({ directory: createDirectoryRepository(db), audit: createAuditRepository(db), clock }),
     auth: createAuthService({
       repo: createAuthRepository(db),
       audit: createAuditRepository(db),
@@ -29,8 +43,19 @@ export function composeServices(database: Database, config: Config, clock: Clock
       },
     }),
     stats: createStatsService({ stats: createStatsRepository(db), timeZone: config.timeZone }),
+    savedViews: createSavedViewService({
+      views: createSavedViewsRepository(db),
+      audit: createAuditRepository(db),
+      clock,
+    }),
+    dashboard: createDashboardService({
+      incidents: createIncidentsRepository(db),
+      stats: createStatsService({ stats: createStatsRepository(db), timeZone: config.timeZone }),
+      clock,
+      timeZone: config.timeZone,
+    }),
     imports: createImportService({
-      imports: createIncidentImportRepository(db),
+      imports: createIncidentImportRepository(database),
       loadBranches: async () =>
         (await db.selectFrom('branches').selectAll().execute()).map((b) => ({
           code: b.code,
@@ -38,6 +63,7 @@ export function composeServices(database: Database, config: Config, clock: Clock
           nameEn: b.name_en,
           shortZh: b.short_zh,
           aliases: JSON.parse(b.aliases) as string[],
+          isNational: b.is_national === 1,
         })),
       clock,
       timeZone: config.timeZone,

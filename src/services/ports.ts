@@ -8,3 +8,4 @@ export type * from './ports/auth.port.ts';
 export type * from './ports/import.port.ts';
 export type * from './ports/incidents.port.ts';
 export type * from './ports/directory.port.ts';
+export type * from './ports/saved-views.port.ts';

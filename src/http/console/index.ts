@@ -1,9 +1,19 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppDeps } from '../app.ts';
 import type { AppEnv } from '../context.ts';
+import { registerAuthConsole } from './auth/index.ts';
+import { registerDirectoryPages } from './directory/directory.pages.tsx';
+import { registerStatsPages } from './stats/stats.pages.tsx';
+import { registerIncidentConsole } from './incidents/index.ts';
+import { registerDashboardPages } from './dashboard/dashboard.pages.tsx';
 
 /** Mounts the staff console under /console. Each area adds its pages here. */
 export function registerConsole(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   void app;
   void deps;
+  registerAuthConsole(app, deps);
+  registerDirectoryPages(app, deps);
+  registerStatsPages(app, deps);
+  registerIncidentConsole(app, deps);
+  registerDashboardPages(app, deps);
 }
