@@ -18,9 +18,18 @@ describe('the HTTP application', () => {
   });
 
   it('publishes OpenAPI 3.1 generated from the route schemas', async () => {
-    const doc = (await (await h.app.request('/api/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await h.app.request('/api/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/api/v1/incidents', '/api/v1/organisations', '/api/v1/users', '/api/v1/stats/incidents', '/api/v1/reports']) {
+    for (const p of [
+      '/api/v1/incidents',
+      '/api/v1/organisations',
+      '/api/v1/users',
+      '/api/v1/stats/incidents',
+      '/api/v1/reports',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
   });

@@ -78,12 +78,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Request bodies: JSON and plain forms up to http.bodyLimit; multipart (a file upload) up to
   // http.uploadLimit plus room for the other fields. Public pages answer with an HTML 413 page.
   const tooLarge = (limit: number) => (c: Context<AppEnv>) =>
-    renderPublicBodyTooLarge(c, config) ?? c.json(errorBody('payload_too_large', `request body over ${limit} bytes`), 413);
+    renderPublicBodyTooLarge(c, config) ??
+    c.json(errorBody('payload_too_large', `request body over ${limit} bytes`), 413);
   const uploadMax = config.http.uploadLimit + 65_536;
   const plainBody = bodyLimit({ maxSize: config.http.bodyLimit, onError: tooLarge(config.http.bodyLimit) });
   const uploadBody = bodyLimit({ maxSize: uploadMax, onError: tooLarge(config.http.uploadLimit) });
   app.use('*', (c, next) =>
-    /^multipart\/form-data/i.test(c.req.header('content-type') ?? '') ? uploadBody(c, next) : plainBody(c, next),
+    /^multipart\/form-data/i.test(c.req.header('content-type') ?? '')
+      ? uploadBody(c, next)
+      : plainBody(c, next),
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -9,7 +9,8 @@ export async function bootstrap(services: AppServices, config: Config, logger: L
   void logger;
   // Default directory: 31 branches + CN-NATIONAL, the seed report's CERTs and support units (idempotent).
   const seeded = await services.directory.seedDefaults();
-  if (seeded.branchesInserted || seeded.organisationsInserted) logger.info(seeded, 'seeded the default directory');
+  if (seeded.branchesInserted || seeded.organisationsInserted)
+    logger.info(seeded, 'seeded the default directory');
   // The first admin: CERTOPS_ADMIN_PASSWORD, or a one-time password printed once (stdout).
   const admin = await services.auth.ensureAdmin(config.adminPassword);
   if (admin.oneTimePassword)

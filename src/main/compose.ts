@@ -30,7 +30,11 @@ export function composeServices(database: Database, config: Config, clock: Clock
       clock,
       config: { slaHours: config.slaHours },
     }),
-    directory: createDirectoryService({ directory: createDirectoryRepository(db), audit: createAuditRepository(db), clock }),
+    directory: createDirectoryService({
+      directory: createDirectoryRepository(db),
+      audit: createAuditRepository(db),
+      clock,
+    }),
     auth: createAuthService({
       repo: createAuthRepository(db),
       audit: createAuditRepository(db),

@@ -13,12 +13,7 @@ export interface StatsService {
   incidentStats(actor: Actor, period: { from: string; to: string }): Promise<IncidentStats>;
 }
 
-export function createStatsService(deps: {
-  stats: StatsPort;
-  timeZone: string;
-  nationalCode?: string;
-}): StatsService {
-  const national = deps.nationalCode ?? 'CN-NATIONAL';
+export function createStatsService(deps: { stats: StatsPort; timeZone: string }): StatsService {
   return {
     async incidentStats(actor, { from, to }) {
       requirePermission(actor, 'stats.read');

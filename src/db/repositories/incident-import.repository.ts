@@ -201,18 +201,42 @@ function createSqliteWriter(handle: BetterSqlite3.Database): (batch: ImportBatch
         by,
         now,
       ).lastInsertRowid;
-      for (const o of r.observables) insObservable.run(reportId, incidentId, o.kind, o.value, o.ipKey, o.domainKey);
+      for (const o of r.observables)
+        insObservable.run(reportId, incidentId, o.kind, o.value, o.ipKey, o.domainKey);
     }
     for (const a of batch.actions) {
-      insAction.run(incidentOf(a.incident), a.kind, a.branchCode, a.counterpart, a.occurredAt, a.outcome, a.note, by, now);
+      insAction.run(
+        incidentOf(a.incident),
+        a.kind,
+        a.branchCode,
+        a.counterpart,
+        a.occurredAt,
+        a.outcome,
+        a.note,
+        by,
+        now,
+      );
     }
     const e = auditWithIds(batch.audit, incidentIds);
-    insAudit.run(e.at, e.actorId, e.actor, e.entity, e.entityId, e.action, e.incidentId, null, JSON.stringify(e.after), e.ip);
+    insAudit.run(
+      e.at,
+      e.actorId,
+      e.actor,
+      e.entity,
+      e.entityId,
+      e.action,
+      e.incidentId,
+      null,
+      JSON.stringify(e.after),
+      e.ip,
+    );
     return incidentIds;
   });
 }
 
-export function createIncidentImportRepository(database: Pick<Database, 'db' | 'sqlite'>): IncidentImportPort {
+export function createIncidentImportRepository(
+  database: Pick<Database, 'db' | 'sqlite'>,
+): IncidentImportPort {
   const db: Kysely<DB> = database.db;
   let sqliteWriter: ((batch: ImportBatch) => number[]) | null = null;
   return {
