@@ -26,7 +26,17 @@ export interface Database {
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-export function openDatabase(target: DatabaseTarget, options: { poolSize?: number } = {}): Database {
+export interface OpenOptions {
+  poolSize?: number;
+  /**
+   * Errors of idle pooled PostgreSQL connections (server restart, failover, terminated backend).
+   * node-postgres emits them on the pool, where an unhandled one would end the process; the
+   * pool drops the broken client and the next query opens a new one.
+   */
+  onIdleError?: (error: Error) => void;
+}
+
+export function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Database {
   let db: Kysely<DB>;
   let sqliteHandle: SQLite.Database | null = null;
   if (target.dialect === 'sqlite') {
@@ -41,6 +51,7 @@ export function openDatabase(target: DatabaseTarget, options: { poolSize?: numbe
     db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
   } else {
     const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
+    pool.on('error', (error) => options.onIdleError?.(error));
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
   return {

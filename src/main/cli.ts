@@ -60,7 +60,7 @@ export function buildProgram(): Command {
     .description('bring the database schema up to date')
     .action(async () => {
       const config = configFrom(program);
-      const database = openDatabase(resolveDatabase(config));
+      const database = openDatabase(resolveDatabase(config), { onIdleError: () => {} });
       try {
         const r = await migrateToLatest(database);
         process.stdout.write(

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { resolveDatabase } from '../config/config.ts';
 import { systemClock, type Clock } from '../core/shared/clock.ts';
@@ -77,8 +78,10 @@ export function composeServices(database: Database, config: Config, clock: Clock
 }
 
 /** Opens the configured database and brings its schema up to date. */
-export async function openMigratedDatabase(config: Config): Promise<Database> {
-  const database = openDatabase(resolveDatabase(config));
+export async function openMigratedDatabase(config: Config, logger?: Logger): Promise<Database> {
+  const database = openDatabase(resolveDatabase(config), {
+    onIdleError: (err) => logger?.warn({ err }, 'idle database connection lost; it will be replaced'),
+  });
   await migrateToLatest(database);
   return database;
 }

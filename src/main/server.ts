@@ -12,7 +12,7 @@ export interface RunningServer {
 
 /** `certops serve`: migrate, bootstrap, listen; SIGTERM/SIGINT finish requests and close the database. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const database = await openMigratedDatabase(config);
+  const database = await openMigratedDatabase(config, logger);
   const services = composeServices(database, config);
   await bootstrap(services, config, logger);
   const app = createApp({ config, services, logger });

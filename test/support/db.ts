@@ -39,7 +39,8 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     };
   }
   const pg = await createPgDatabaseUrl();
-  const database = openDatabase({ dialect: 'postgres', url: pg.url }, { poolSize: 4 });
+  // the drop below terminates idle pooled connections: expected here
+  const database = openDatabase({ dialect: 'postgres', url: pg.url }, { poolSize: 4, onIdleError: () => {} });
   await migrateToLatest(database);
   return {
     ...database,
