@@ -3,7 +3,7 @@ import { systemActor } from '../core/auth/actor.ts';
 import { fixedClock } from '../core/shared/clock.ts';
 import { createAuditRepository } from '../db/repositories/audit.repository.ts';
 import { createAuthRepository } from '../db/repositories/auth.repository.ts';
-import { seedBranches } from '../../test/support/app.ts';
+import { seedTestBranches } from '../../test/support/seed.ts';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { actorOf, TEST_PASSWORD } from '../../test/support/factories.ts';
 import { createAuthService, hashPassword, verifyPassword, type AuthService } from './auth.service.ts';
@@ -20,7 +20,7 @@ describe.each(DIALECTS)('auth service on %s', (dialect) => {
 
   beforeAll(async () => {
     t = await createTestDatabase(dialect);
-    await seedBranches(t);
+    await seedTestBranches(t.db);
     clock = fixedClock('2007-06-30T08:00:00.000Z');
     auth = createAuthService({
       repo: createAuthRepository(t.db),

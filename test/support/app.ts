@@ -17,10 +17,6 @@ import type { UserRecord } from '../../src/services/ports.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 import { createTestUser, TEST_PASSWORD } from './factories.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** The shared, read-only test material (../shared from the project root). */
-export const SHARED_DIR = path.resolve(ROOT, '../shared');
-
 /** The admin password the harness configures (bootstrap creates `admin` with it). */
 export const TEST_ADMIN_PASSWORD = 'test-admin-password-2007';
 
@@ -72,7 +68,6 @@ export async function createTestApp(dialect: Dialect, opts: TestAppOptions = {})
     const services = composeServices(database, config, clock);
     const logger = pino({ level: 'silent' });
     await bootstrap(services, config, logger);
-    await seedBranches(database);
     const app = createApp({ config, services, logger });
 
     const createTokenActor: TestApp['createTokenActor'] = async (role, branchCode) => {
@@ -106,44 +101,4 @@ export async function createTestApp(dialect: Dialect, opts: TestAppOptions = {})
     await database.destroy();
     throw e;
   }
-}
-
-interface BranchesFile {
-  national_centre: { code: string; name_zh: string; name_en: string };
-  branches: { code: string; name_zh: string; short_zh: string; name_en: string; aliases: string[] }[];
-}
-
-/**
- * Inserts the 31 branches and CN-NATIONAL from ../shared/data/branches.json when the branches
- * table is empty (once the directory bootstrap seeds them, this finds them and does nothing).
- */
-export async function seedBranches(database: Pick<TestDatabase, 'db'>): Promise<void> {
-  const { db } = database;
-  const existing = await db.selectFrom('branches').select('code').limit(1).execute();
-  if (existing.length > 0) return;
-  const file = JSON.parse(readFileSync(path.join(SHARED_DIR, 'data/branches.json'), 'utf8')) as BranchesFile;
-  const n = file.national_centre;
-  await db
-    .insertInto('branches')
-    .values([
-      {
-        code: n.code,
-        name_zh: n.name_zh,
-        name_en: n.name_en,
-        short_zh: n.name_zh,
-        aliases: '[]',
-        is_national: 1,
-        sort_order: 0,
-      },
-      ...file.branches.map((b, i) => ({
-        code: b.code,
-        name_zh: b.name_zh,
-        name_en: b.name_en,
-        short_zh: b.short_zh,
-        aliases: JSON.stringify(b.aliases),
-        is_national: 0,
-        sort_order: i + 1,
-      })),
-    ])
-    .execute();
 }
