@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import pino from 'pino';
 import { loadConfig, type Config, type ConfigInput } from '../../src/config/config.ts';
