@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_create_base.ts';
 import * as m0002 from './migrations/0002_add_directory_keys.ts';
 import * as m0003 from './migrations/0003_index_auth.ts';
 import * as m0004 from './migrations/0004_index_incident_search.ts';
+import * as m0005 from './migrations/0005_trim_write_indexes.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_add_directory_keys': m0002,
   '0003_index_auth': m0003,
   '0004_index_incident_search': m0004,
+  '0005_trim_write_indexes': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
