@@ -30,6 +30,8 @@ export const savedViewQuerySchema = z
     overdue: z.boolean().optional(),
     openedFrom: z.string().regex(DAY, 'expected YYYY-MM-DD').optional(),
     openedTo: z.string().regex(DAY, 'expected YYYY-MM-DD').optional(),
+    resolvedFrom: z.string().regex(DAY, 'expected YYYY-MM-DD').optional(),
+    resolvedTo: z.string().regex(DAY, 'expected YYYY-MM-DD').optional(),
     sort: z.enum(INCIDENT_SORTS).optional(),
     order: z.enum(['asc', 'desc']).optional(),
   })

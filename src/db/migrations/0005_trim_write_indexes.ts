@@ -46,6 +46,14 @@ export async function down(db: Kysely<any>): Promise<void> {
     .columns(['domain_key', 'incident_id'])
     .execute();
   await db.schema.dropIndex('observables_ip_incident_idx').execute();
-  await db.schema.createIndex('observables_ip_incident_idx').on('observables').columns(['ip_key', 'incident_id']).execute();
-  await db.schema.createIndex('incidents_queue_idx').on('incidents').columns(['branch_code', 'state', 'id']).execute();
+  await db.schema
+    .createIndex('observables_ip_incident_idx')
+    .on('observables')
+    .columns(['ip_key', 'incident_id'])
+    .execute();
+  await db.schema
+    .createIndex('incidents_queue_idx')
+    .on('incidents')
+    .columns(['branch_code', 'state', 'id'])
+    .execute();
 }

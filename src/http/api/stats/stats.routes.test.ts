@@ -117,4 +117,35 @@ describe.each(DIALECTS)('statistics API and console on %s', (dialect) => {
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('from: no such day');
   });
+
+  it('drills down into the incident queue, within the reader’s scope', async () => {
+    const national = await h.consoleSession('national_handler');
+    const page = await (
+      await h.app.request(`/console/stats?${period}`, { headers: national.headers })
+    ).text();
+    const drill =
+      '/console/incidents?category=phishing&state=resolved&resolved_from=2007-01-01&resolved_to=2007-06-30';
+    expect(page).toContain(`href="${drill.replaceAll('&', '&amp;')}"`);
+    const all = await (await h.app.request(drill, { headers: national.headers })).text();
+    expect(all).toContain('phish 1');
+    expect(all).toContain('phish 2');
+
+    const bj = await h.consoleSession('branch_handler', 'CN-BJ');
+    const mine = await (await h.app.request(drill, { headers: bj.headers })).text();
+    expect(mine).toContain('phish 2');
+    expect(mine).not.toContain('phish 1');
+    const tampered = await (await h.app.request(`${drill}&branch=CN-XJ`, { headers: bj.headers })).text();
+    expect(tampered).not.toContain('phish 1');
+    // resolved outside the period: not listed
+    const later = await (
+      await h.app.request(
+        '/console/incidents?category=phishing&state=resolved&resolved_from=2007-02-01&resolved_to=2007-06-30',
+        {
+          headers: national.headers,
+        },
+      )
+    ).text();
+    expect(later).toContain('phish 2');
+    expect(later).not.toContain('phish 1');
+  });
 });

@@ -20,7 +20,7 @@ import {
 describe('queue filters', () => {
   it('reads a query string and writes it back the same', () => {
     const qs =
-      'q=%E4%BB%BF%E5%86%92&observable=10.0.0.0%2F8&state=new&state=triaged&category=phishing&branch=CN-BJ&severity=high&assignee=mine&overdue=1&from=2007-06-01&to=2007-06-30&sort=due_at&order=asc';
+      'q=%E4%BB%BF%E5%86%92&observable=10.0.0.0%2F8&state=new&state=triaged&category=phishing&branch=CN-BJ&severity=high&assignee=mine&overdue=1&from=2007-06-01&to=2007-06-30&resolved_from=2007-06-10&resolved_to=2007-06-20&sort=due_at&order=asc';
     const { filters, issues, cursor } = parseQueueFilters(new URLSearchParams(qs));
     expect(issues).toEqual([]);
     expect(cursor).toBeUndefined();
@@ -35,6 +35,8 @@ describe('queue filters', () => {
       overdue: true,
       from: '2007-06-01',
       to: '2007-06-30',
+      resolvedFrom: '2007-06-10',
+      resolvedTo: '2007-06-20',
       sort: 'due_at',
       order: 'asc',
     });

@@ -13,7 +13,8 @@ import type { SavedViewQuery } from '../../../services/saved-view.service.ts';
 /*
  * The incident queue's filters as the console writes them in the URL (a GET form, links, saved
  * views): `q`, `observable`, `state`…, `category`…, `branch`…, `severity`…, `assignee`
- * (`mine` | `none` | user id), `overdue=1`, `from`/`to` (local days), `sort`, `order`, `cursor`.
+ * (`mine` | `none` | user id), `overdue=1`, `from`/`to` (opened, local days), `resolved_from`/
+ * `resolved_to` (resolved, local days: the statistics pages link here), `sort`, `order`, `cursor`.
  */
 
 export type AssigneeFilter = '' | 'mine' | 'none' | number;
@@ -30,6 +31,9 @@ export interface QueueFilters {
   /** Local days `YYYY-MM-DD` (configured time zone), inclusive. */
   from: string;
   to: string;
+  /** Resolved on local days `YYYY-MM-DD`, inclusive (drill-down from the statistics). */
+  resolvedFrom: string;
+  resolvedTo: string;
   sort: IncidentSort;
   order: 'asc' | 'desc';
 }
@@ -45,6 +49,8 @@ export const EMPTY_FILTERS: QueueFilters = {
   overdue: false,
   from: '',
   to: '',
+  resolvedFrom: '',
+  resolvedTo: '',
   sort: 'id',
   order: 'desc',
 };
@@ -106,7 +112,7 @@ export function parseQueueFilters(params: URLSearchParams): {
   else if (/^[1-9]\d{0,14}$/.test(a)) assignee = Number(a);
   else if (a !== '') issues.push({ field: 'assignee', message: 'expected mine, none or a user id' });
 
-  const day = (k: 'from' | 'to') => {
+  const day = (k: 'from' | 'to' | 'resolved_from' | 'resolved_to') => {
     const v = one(k);
     if (v !== '' && !isDay(v)) {
       issues.push({ field: k, message: 'expected a day YYYY-MM-DD' });
@@ -117,6 +123,11 @@ export function parseQueueFilters(params: URLSearchParams): {
   const from = day('from');
   const to = day('to');
   if (from && to && to < from) issues.push({ field: 'to', message: 'before the first day' });
+  const resolvedFrom = day('resolved_from');
+  const resolvedTo = day('resolved_to');
+  if (resolvedFrom && resolvedTo && resolvedTo < resolvedFrom) {
+    issues.push({ field: 'resolved_to', message: 'before the first day' });
+  }
 
   const sortRaw = one('sort');
   let sort: IncidentSort = 'id';
@@ -141,6 +152,8 @@ export function parseQueueFilters(params: URLSearchParams): {
       overdue: overdueRaw === '1' || overdueRaw === 'true' || overdueRaw === 'on',
       from,
       to,
+      resolvedFrom,
+      resolvedTo,
       sort,
       order,
     },
@@ -162,6 +175,8 @@ export function serializeQueueFilters(f: QueueFilters, extra: Record<string, str
   if (f.overdue) p.set('overdue', '1');
   if (f.from) p.set('from', f.from);
   if (f.to) p.set('to', f.to);
+  if (f.resolvedFrom) p.set('resolved_from', f.resolvedFrom);
+  if (f.resolvedTo) p.set('resolved_to', f.resolvedTo);
   if (f.sort !== 'id') p.set('sort', f.sort);
   if (f.order !== 'desc') p.set('order', f.order);
   for (const [k, v] of Object.entries(extra)) p.set(k, v);
@@ -193,6 +208,8 @@ export function buildSearchQuery(
   if (f.overdue) q.overdue = true;
   if (f.from) q.openedFrom = startOfDayUtc(f.from, ctx.timeZone).toISOString();
   if (f.to) q.openedTo = startOfDayUtc(addDays(f.to, 1), ctx.timeZone).toISOString();
+  if (f.resolvedFrom) q.resolvedFrom = startOfDayUtc(f.resolvedFrom, ctx.timeZone).toISOString();
+  if (f.resolvedTo) q.resolvedTo = startOfDayUtc(addDays(f.resolvedTo, 1), ctx.timeZone).toISOString();
   if (ctx.cursor) q.cursor = ctx.cursor;
   return q;
 }
@@ -210,6 +227,8 @@ export function toSavedQuery(f: QueueFilters): SavedViewQuery {
   if (f.overdue) q.overdue = true;
   if (f.from) q.openedFrom = f.from;
   if (f.to) q.openedTo = f.to;
+  if (f.resolvedFrom) q.resolvedFrom = f.resolvedFrom;
+  if (f.resolvedTo) q.resolvedTo = f.resolvedTo;
   if (f.sort !== 'id') q.sort = f.sort;
   if (f.order !== 'desc') q.order = f.order;
   return q;
@@ -228,6 +247,8 @@ export function fromSavedQuery(q: SavedViewQuery): QueueFilters {
     overdue: q.overdue ?? false,
     from: q.openedFrom ?? '',
     to: q.openedTo ?? '',
+    resolvedFrom: q.resolvedFrom ?? '',
+    resolvedTo: q.resolvedTo ?? '',
     sort: q.sort ?? 'id',
     order: q.order ?? 'desc',
   };

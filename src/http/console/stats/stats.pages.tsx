@@ -37,6 +37,8 @@ function ShareTable(props: {
   rows: CountShare<string>[];
   label: (k: string) => string;
   total: number;
+  /** Drill-down: the incident queue (scoped like every list) for a row. */
+  href?: (k: string) => string;
 }) {
   const { c } = props;
   return (
@@ -59,7 +61,9 @@ function ShareTable(props: {
         <tbody>
           {props.rows.map((r) => (
             <tr>
-              <td>{props.label(r.key)}</td>
+              <td>
+                {props.href ? <a href={props.href(r.key)}>{props.label(r.key)}</a> : props.label(r.key)}
+              </td>
               <td class="num">{r.count}</td>
               <td class="num">{pct(r.share)}</td>
               <td>
@@ -83,6 +87,7 @@ function ShareTable(props: {
 
 function StatsBody(props: { c: Ctx; s: IncidentStats }) {
   const { c, s } = props;
+  const resolvedIn = `state=resolved&resolved_from=${s.period.from}&resolved_to=${s.period.to}`;
   const maxMonth = Math.max(1, ...s.reportsPerMonth.map((m) => m.count));
   const category = (k: string) => t(c, `category.${k}`);
   return (
@@ -135,6 +140,7 @@ function StatsBody(props: { c: Ctx; s: IncidentStats }) {
         rows={s.handledPerCategory}
         label={category}
         total={s.incidentsHandled}
+        href={(k) => `/console/incidents?category=${encodeURIComponent(k)}&${resolvedIn}`}
       />
       <ShareTable
         c={c}
@@ -143,6 +149,7 @@ function StatsBody(props: { c: Ctx; s: IncidentStats }) {
         rows={s.branchesHandling.items}
         label={(k) => k}
         total={s.branchesHandling.items.reduce((a, b) => a + b.count, 0)}
+        href={(k) => `/console/incidents?branch=${encodeURIComponent(k)}&${resolvedIn}`}
       />
     </div>
   );
