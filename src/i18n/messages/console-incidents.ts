@@ -165,6 +165,12 @@ export const consoleIncidents: Catalogue = {
     'console-incidents.error.view_not_own': '只能删除自己保存的视图',
     'console-incidents.error.merge_self': '不能把事件并入它自己',
 
+    'console-incidents.recorded.title': '报告已登记',
+    'console-incidents.recorded.intro': '请现在将跟踪编号和查询链接告知报告人，以便其查询处理进展。',
+    'console-incidents.recorded.tracking': '跟踪编号',
+    'console-incidents.recorded.status_link': '状态查询链接',
+    'console-incidents.recorded.once': '查询链接中的密钥只显示这一次，系统不保存其明文。',
+    'console-incidents.recorded.open_incident': '打开事件',
     'console-incidents.new.title': '登记事件报告',
     'console-incidents.new.intro':
       '登记通过电话、传真、电子邮件、合作伙伴或网站收到的报告；系统会为报告建立事件并转到事件页面。',
@@ -346,6 +352,14 @@ export const consoleIncidents: Catalogue = {
     'console-incidents.error.view_not_own': 'You may delete only views you saved',
     'console-incidents.error.merge_self': 'An incident cannot be merged into itself',
 
+    'console-incidents.recorded.title': 'Report recorded',
+    'console-incidents.recorded.intro':
+      'Give the reporter the tracking number and the status link now, so they can follow the handling.',
+    'console-incidents.recorded.tracking': 'Tracking number',
+    'console-incidents.recorded.status_link': 'Status link',
+    'console-incidents.recorded.once':
+      'The key in the status link is shown only this once; certops does not keep it in clear.',
+    'console-incidents.recorded.open_incident': 'Open incident',
     'console-incidents.new.title': 'Record a report',
     'console-incidents.new.intro':
       'Record a report received by phone, fax, e-mail, from a partner or the web; an incident is opened for it and you are taken to its page.',

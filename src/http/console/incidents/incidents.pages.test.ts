@@ -562,10 +562,23 @@ describe.each(DIALECTS)('incident console on %s', (dialect) => {
         headers: { cookie: bj.cookie },
         body: form,
       });
-      expect(r.status).toBe(303);
-      const location = r.headers.get('location')!;
+      expect(r.status).toBe(201);
+      const recorded = await r.text();
+      const location = (
+        /href="(\/console\/incidents\/\d+\?done=created&amp;tracking=[0-9A-Z-]+)"/.exec(recorded)?.[1] ?? ''
+      ).replaceAll('&amp;', '&');
       const m = /^\/console\/incidents\/(\d+)\?done=created&tracking=([0-9A-Z-]+)$/.exec(location);
       expect(m).not.toBeNull();
+      // the status link to read out to the caller works on the public site, once
+      const statusLink = /<code data-status-link[^>]*>([^<]+)<\/code>/
+        .exec(recorded)![1]!
+        .replaceAll('&amp;', '&');
+      expect(statusLink).toMatch(
+        new RegExp(`^http://localhost:8080/status/${m![2]}\\?s=[A-Za-z0-9_-]{20,}$`),
+      );
+      const status = await h.app.request(new URL(statusLink).pathname + new URL(statusLink).search);
+      expect(status.status).toBe(200);
+      expect(await status.text()).toContain(m![2]!);
       const inc = await current(Number(m![1]));
       expect(inc).toMatchObject({
         branchCode: 'CN-BJ',
@@ -623,8 +636,8 @@ describe.each(DIALECTS)('incident console on %s', (dialect) => {
         headers: { cookie: national.cookie },
         body: form,
       });
-      expect(r.status).toBe(303);
-      const incidentId = Number(/\/console\/incidents\/(\d+)/.exec(r.headers.get('location')!)![1]);
+      expect(r.status).toBe(201);
+      const incidentId = Number(/\/console\/incidents\/(\d+)\?done=created/.exec(await r.text())![1]);
       expect((await current(incidentId)).branchCode).toBe('CN-XJ');
       expect((await get(`/console/incidents/${incidentId}`, bj)).status).toBe(404);
     });

@@ -15,7 +15,7 @@ import { DomainError, invalidInput, type FieldIssue } from '../../../core/shared
 import { parseTimestamp } from '../../../core/shared/time.ts';
 import type { AppDeps } from '../../app.ts';
 import type { AppEnv } from '../../context.ts';
-import { csrfField, renderPage } from '../layout.tsx';
+import { csrfField, renderPage, t } from '../layout.tsx';
 import { QUEUE_PATH, choosesBranch, requireIncidentReader } from './queue.pages.tsx';
 import {
   Errors,
@@ -255,10 +255,40 @@ export function registerNewIncidentPages(app: OpenAPIHono<AppEnv>, deps: AppDeps
       });
       const created = await deps.services.incidents.createReport(actor, input);
       if (!created.incident) throw new Error('a staff report always opens an incident');
-      return c.redirect(
-        `${QUEUE_PATH}/${created.incident.id}?done=created&tracking=${encodeURIComponent(created.trackingNumber)}`,
-        303,
-      );
+      // The reporter on the phone gets the tracking number and the status link now: the key is
+      // stored only as a hash and cannot be shown again.
+      const statusUrl = new URL(
+        `/status/${encodeURIComponent(created.trackingNumber)}?s=${encodeURIComponent(created.statusSecret)}`,
+        deps.config.http.publicBaseUrl,
+      ).toString();
+      const incidentHref = `${QUEUE_PATH}/${created.incident.id}?done=created&tracking=${encodeURIComponent(created.trackingNumber)}`;
+      const tr = (key: string) => t(c, `console-incidents.recorded.${key}`);
+      return renderPage(c, {
+        title: tr('title'),
+        status: 201,
+        body: (
+          <section class="recorded">
+            <h1>{tr('title')}</h1>
+            <p>{tr('intro')}</p>
+            <dl>
+              <dt>{tr('tracking')}</dt>
+              <dd>
+                <strong data-tracking-number>{created.trackingNumber}</strong>
+              </dd>
+              <dt>{tr('status_link')}</dt>
+              <dd>
+                <code data-status-link>{statusUrl}</code>
+              </dd>
+            </dl>
+            <p class="warning">{tr('once')}</p>
+            <p>
+              <a href={incidentHref} data-incident-link>
+                {tr('open_incident')} #{created.incident.id}
+              </a>
+            </p>
+          </section>
+        ),
+      });
     } catch (e) {
       if (!isFormError(e)) throw e;
       return renderNew(c, deps, actor, { values, errors: errorsOf(c, e), status: formStatus(e) });
