@@ -53,6 +53,7 @@ import type {
   IncidentsPort,
   IncidentsTx,
   NewAttachment,
+  AttachmentContent,
 } from './ports.ts';
 
 export interface IncidentServiceDeps {
@@ -88,6 +89,8 @@ export interface IncidentService {
   /** A report from staff, a partner, the API (actor) or the public web form (actor null, channel web). */
   createReport(actor: Actor | null, input: CreateReportInput, origin?: Origin): Promise<CreatedReport>;
   getReport(actor: Actor, id: number): Promise<Report>;
+  /** An attachment of a report the actor may read (else not_found, as for the report). */
+  getAttachment(actor: Actor, reportId: number, attachmentId: number): Promise<AttachmentContent>;
   /** The public status page: wrong number or secret → not_found, and nothing else is revealed. */
   getReportStatus(trackingNumber: string, secret: string): Promise<ReportStatus>;
 
@@ -512,6 +515,15 @@ export function createIncidentService(deps: IncidentServiceDeps): IncidentServic
         trackingNumber,
         statusSecret,
       };
+    },
+
+    async getAttachment(actor, reportId, attachmentId) {
+      const report = await service.getReport(actor, reportId);
+      const content = report.attachments.some((a) => a.id === attachmentId)
+        ? await incidents.readAttachment(reportId, attachmentId)
+        : null;
+      if (!content) throw notFound('attachment');
+      return content;
     },
 
     async getReport(actor, id) {

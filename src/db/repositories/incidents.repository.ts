@@ -711,6 +711,22 @@ export function createIncidentsRepository(db: Kysely<DB>): IncidentsPort {
       return report ?? null;
     },
 
+    async readAttachment(reportId, attachmentId) {
+      const row = await db
+        .selectFrom('attachments')
+        .select(['filename', 'content_type', 'sha256', 'content'])
+        .where('id', '=', attachmentId)
+        .where('report_id', '=', reportId)
+        .executeTakeFirst();
+      if (!row) return null;
+      return {
+        filename: row.filename,
+        contentType: row.content_type,
+        sha256: row.sha256,
+        content: new Uint8Array(row.content),
+      };
+    },
+
     async reportExists(id) {
       const row = await db.selectFrom('reports').select('id').where('id', '=', id).executeTakeFirst();
       return row !== undefined;

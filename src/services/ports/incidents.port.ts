@@ -64,6 +64,13 @@ export interface NewObservable {
   value: string;
 }
 
+export interface AttachmentContent {
+  filename: string;
+  contentType: string;
+  sha256: string;
+  content: Uint8Array;
+}
+
 export interface NewAttachment {
   filename: string;
   contentType: string;
@@ -185,6 +192,8 @@ export interface IncidentsPort {
   /** A report whose incident is visible (unattached reports: only to scopes without a branch). */
   findReport(scope: Scope, id: number): Promise<Report | null>;
   reportExists(id: number): Promise<boolean>;
+  /** An attachment's bytes (the caller has already checked it may read the report). */
+  readAttachment(reportId: number, attachmentId: number): Promise<AttachmentContent | null>;
   findReportStatus(trackingNumber: string): Promise<ReportStatusRecord | null>;
 
   /** Children of an incident the caller has already found visible. */

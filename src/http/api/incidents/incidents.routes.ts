@@ -13,6 +13,7 @@ import {
 } from '../../../core/incidents/incident.ts';
 import type { IncidentQueryInput } from '../../../core/incidents/search-query.ts';
 import type { AppDeps } from '../../app.ts';
+import { attachmentResponse } from '../../attachment-response.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import {
@@ -29,6 +30,7 @@ import {
   createdReportSchema,
   exportQuerySchema,
   idParamSchema,
+  attachmentParamSchema,
   incidentDetailSchema,
   incidentListQuerySchema,
   incidentPageSchema,
@@ -78,6 +80,23 @@ const getReport = createRoute({
     200: json(reportSchema, 'the report'),
     ...ONE_ERRORS,
     404: err('no such report (or not visible)'),
+  },
+});
+
+const getAttachment = createRoute({
+  method: 'get',
+  path: '/api/v1/reports/{id}/attachments/{attachmentId}',
+  tags: TAGS,
+  security,
+  summary: 'Download one attachment of a report (always application/octet-stream, never inline)',
+  request: { params: attachmentParamSchema },
+  responses: {
+    200: {
+      description: 'the attachment bytes; its sha256 in X-Certops-Sha256',
+      content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
+    ...ONE_ERRORS,
+    404: err('no such report or attachment (or not visible)'),
   },
 });
 
@@ -346,6 +365,11 @@ export function registerIncidentsApi(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
   app.openapi(getReport, async (c) => {
     const report = await svc().getReport(requireActor(c), c.req.valid('param').id);
     return c.json(report, 200);
+  });
+
+  app.openapi(getAttachment, async (c) => {
+    const { id, attachmentId } = c.req.valid('param');
+    return attachmentResponse(await svc().getAttachment(requireActor(c), id, attachmentId)) as never;
   });
 
   app.openapi(listIncidents, async (c) => {

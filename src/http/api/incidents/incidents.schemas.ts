@@ -229,6 +229,10 @@ const positiveId = (name: string) =>
 
 export const idParamSchema = z.object({ id: positiveId('id') });
 export const actionParamSchema = z.object({ id: positiveId('id'), actionId: positiveId('actionId') });
+export const attachmentParamSchema = z.object({
+  id: positiveId('id'),
+  attachmentId: positiveId('attachmentId'),
+});
 
 const list = (description: string, example: string) =>
   z

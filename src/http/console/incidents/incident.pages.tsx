@@ -24,6 +24,7 @@ import { parseTimestamp } from '../../../core/shared/time.ts';
 import type { HandlerRef } from '../../../services/auth.service.ts';
 import type { AuditRecord } from '../../../services/ports.ts';
 import type { AppDeps } from '../../app.ts';
+import { attachmentResponse } from '../../attachment-response.ts';
 import type { AppEnv } from '../../context.ts';
 import { csrfField, renderPage, t } from '../layout.tsx';
 import {
@@ -213,7 +214,9 @@ function ReportItem(props: { c: Ctx; r: Report; timeZone: string }) {
         <ul class="attachments">
           {r.attachments.map((a) => (
             <li>
-              {a.filename}{' '}
+              <a href={`/console/reports/${r.id}/attachments/${a.id}`} download>
+                {a.filename}
+              </a>{' '}
               <span class="muted">
                 ({a.contentType}, {tt(c, 'report.bytes', { size: a.size })})
               </span>{' '}
@@ -642,6 +645,16 @@ export function registerIncidentPages(app: OpenAPIHono<AppEnv>, deps: AppDeps): 
     const actor = requireIncidentReader(c);
     const orgs = await searchOrganisations(deps, actor, c.req.query('orgq') ?? '');
     return c.html(await (<CounterpartSelect c={c} orgs={orgs} />).toString());
+  });
+
+  app.get('/console/reports/:rid{[0-9]+}/attachments/:aid{[0-9]+}', async (c) => {
+    const actor = requireIncidentReader(c);
+    const a = await deps.services.incidents.getAttachment(
+      actor,
+      Number(c.req.param('rid')),
+      Number(c.req.param('aid')),
+    );
+    return attachmentResponse(a);
   });
 
   app.get(`${QUEUE_PATH}/:id{[0-9]+}`, (c) => {
