@@ -6,7 +6,8 @@ import { argValue, emit } from './figures.ts';
 import { writeReportsJsonl } from './generate-reports.ts';
 
 /**
- * `npm run bench -- incidents [--count N] [--database URL] [--keep DIR]`:
+ * `npm run bench -- incidents [--count N] [--database URL] [--keep]` (or DATABASE_URL; for a
+ * throwaway PostgreSQL: `bash scripts/with-postgres.sh sh -c 'DATABASE_URL=$CERTOPS_PG_URL npm run bench -- incidents'`):
  * generates N historical reports (default 1,000,000), loads them with `certops import reports`
  * (end to end: read, parse, validate, extract observables, insert), then measures the queue page,
  * a filtered search and a CIDR observable search over the loaded incidents.
@@ -14,7 +15,7 @@ import { writeReportsJsonl } from './generate-reports.ts';
 export async function run(args: string[]): Promise<void> {
   const count = Number(argValue(args, 'count', '1000000'));
   const dir = mkdtempSync(path.join(tmpdir(), 'certops-bench-'));
-  const database = argValue(args, 'database', `sqlite:${path.join(dir, 'certops.db')}`);
+  const database = argValue(args, 'database', process.env.DATABASE_URL || `sqlite:${path.join(dir, 'certops.db')}`);
   const file = path.join(dir, 'reports.jsonl');
   try {
     let t0 = performance.now();
