@@ -15,7 +15,11 @@ import { writeReportsJsonl } from './generate-reports.ts';
 export async function run(args: string[]): Promise<void> {
   const count = Number(argValue(args, 'count', '1000000'));
   const dir = mkdtempSync(path.join(tmpdir(), 'certops-bench-'));
-  const database = argValue(args, 'database', process.env.DATABASE_URL || `sqlite:${path.join(dir, 'certops.db')}`);
+  const database = argValue(
+    args,
+    'database',
+    process.env.DATABASE_URL || `sqlite:${path.join(dir, 'certops.db')}`,
+  );
   const file = path.join(dir, 'reports.jsonl');
   try {
     let t0 = performance.now();
