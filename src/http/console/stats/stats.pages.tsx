@@ -92,18 +92,21 @@ function StatsBody(props: { c: Ctx; s: IncidentStats }) {
   const category = (k: string) => t(c, `category.${k}`);
   return (
     <div>
-      <form method="get" action="/console/stats" class="filters">
+      <h1>{t(c, 'stats.title')}</h1>
+      <form method="get" action="/console/stats" class="grid filters panel">
         <label>
           {t(c, 'stats.from')} <input type="date" name="from" value={s.period.from} required />
         </label>
         <label>
           {t(c, 'stats.to')} <input type="date" name="to" value={s.period.to} required />
         </label>
-        <button type="submit">{t(c, 'stats.show')}</button>
-        <span class="muted">
-          {t(c, 'stats.period')}: {s.period.from} – {s.period.to} ({s.period.timeZone})
-        </span>
+        <div>
+          <button type="submit">{t(c, 'stats.show')}</button>
+        </div>
       </form>
+      <p class="muted">
+        {t(c, 'stats.period')}: {s.period.from} – {s.period.to} ({s.period.timeZone})
+      </p>
       <section class="stat">
         <h2>
           {t(c, 'stats.reports_received_non_scanning.label')}:{' '}
