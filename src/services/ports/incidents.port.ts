@@ -100,19 +100,8 @@ export interface NewReportRecord {
   createdAt: string;
 }
 
-export interface NewActionRecord {
-  incidentId: number;
-  kind: ActionKind;
-  branchCode: string;
-  targetBranchCode: string | null;
-  counterpartOrgId: number | null;
-  counterpart: string;
-  occurredAt: string;
-  outcome: ActionOutcome;
-  note: string;
-  createdBy: number | null;
-  createdAt: string;
-}
+/** An action as it is written: everything but the id the database gives it. */
+export type NewActionRecord = Omit<IncidentAction, 'id'>;
 
 /** A user as far as assignment and TLP:RED membership need to know. */
 export interface UserRef {

@@ -51,6 +51,18 @@ function parseId(raw: string | undefined): number {
   return Number(raw);
 }
 
+/** A one-button form that removes something (POST with the CSRF field). */
+function RemoveButton(props: { c: Ctx; action: string }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      {csrfField(props.c)}
+      <button type="submit" class="danger">
+        {t(props.c, 'directory.remove')}
+      </button>
+    </form>
+  );
+}
+
 async function readForm(c: Ctx): Promise<Record<string, string>> {
   const body = await c.req.parseBody();
   const out: Record<string, string> = {};
@@ -555,12 +567,7 @@ async function renderDetails(c: Ctx, deps: AppDeps, actor: Actor, id: number, st
                     <td>{x.language}</td>
                     {writer ? (
                       <td>
-                        <form method="post" action={`${action}/contacts/${x.id}/delete`} class="inline">
-                          {csrfField(c)}
-                          <button type="submit" class="danger">
-                            {t(c, 'directory.remove')}
-                          </button>
-                        </form>
+                        <RemoveButton c={c} action={`${action}/contacts/${x.id}/delete`} />
                       </td>
                     ) : null}
                   </tr>
@@ -626,12 +633,7 @@ async function renderDetails(c: Ctx, deps: AppDeps, actor: Actor, id: number, st
                     <td class="mono">{r.text}</td>
                     {writer ? (
                       <td>
-                        <form method="post" action={`${action}/${r.kind}/${r.id}/delete`} class="inline">
-                          {csrfField(c)}
-                          <button type="submit" class="danger">
-                            {t(c, 'directory.remove')}
-                          </button>
-                        </form>
+                        <RemoveButton c={c} action={`${action}/${r.kind}/${r.id}/delete`} />
                       </td>
                     ) : null}
                   </tr>
