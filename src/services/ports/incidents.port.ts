@@ -1,6 +1,6 @@
 import type { Scope } from '../../core/auth/actor.ts';
 import type { Role } from '../../core/auth/roles.ts';
-import type { ActionKind, ActionOutcome } from '../../core/incidents/actions.ts';
+import type { ActionOutcome } from '../../core/incidents/actions.ts';
 import type { Category } from '../../core/incidents/categories.ts';
 import type {
   Incident,
