@@ -2,24 +2,17 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config/config.ts';
 import { negotiateLang, isLang } from '../i18n/index.ts';
-import type { AppServices } from '../services/index.ts';
-import type { AppEnv } from './context.ts';
+import type { AppDeps, AppEnv } from './context.ts';
+
+export type { AppDeps };
 import { errorBody, fieldsOfZodError, toErrorResponse } from './errors.ts';
 import { registerApi } from './api/index.ts';
 import { registerConsole } from './console/index.ts';
 import { registerPublic } from './public/index.ts';
 import { renderPublicBodyTooLarge } from './public/error-pages.tsx';
 import { registerAuthMiddleware } from './auth/auth.middleware.ts';
-
-export interface AppDeps {
-  config: Config;
-  services: AppServices;
-  logger: Logger;
-}
 
 /** A router whose zod validation failures answer 400 with the field names. */
 export function createRouter(): OpenAPIHono<AppEnv> {

@@ -1,4 +1,7 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
 import type { Actor } from '../core/auth/actor.ts';
+import type { AppServices } from '../services/index.ts';
 import type { Lang } from '../i18n/index.ts';
 
 /** Per-request values set by middleware (hono `c.var`). */
@@ -13,4 +16,11 @@ export interface AppVariables {
 
 export interface AppEnv {
   Variables: AppVariables;
+}
+
+/** What the HTTP layer is built from (src/main wires it). */
+export interface AppDeps {
+  config: Config;
+  services: AppServices;
+  logger: Logger;
 }

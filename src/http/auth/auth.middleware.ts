@@ -6,7 +6,7 @@ import type { Actor } from '../../core/auth/actor.ts';
 import { parseBearer } from '../../core/auth/token.ts';
 import { DomainError } from '../../core/shared/errors.ts';
 import { isLang } from '../../i18n/index.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../context.ts';
 import type { AppEnv } from '../context.ts';
 import { errorBody } from '../errors.ts';
 import { consoleErrorPages } from '../console/error-pages.tsx';

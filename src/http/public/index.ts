@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createRateLimiter } from '../../core/auth/rate-limiter.ts';
 import { systemClock } from '../../core/shared/clock.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../context.ts';
 import type { AppEnv } from '../context.ts';
 import { registerPublicNotFound } from './error-pages.tsx';
 import { createFormTokens } from './form-token.ts';

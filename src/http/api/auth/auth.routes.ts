@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Role } from '../../../core/auth/roles.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import {
   clearSessionCookie,
   clientIp,

@@ -7,7 +7,7 @@ import {
   organisationQuerySchema,
   resourceInputSchema,
 } from '../../../core/directory/directory.schemas.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import {

@@ -12,7 +12,7 @@ import {
   type Incident,
 } from '../../../core/incidents/incident.ts';
 import type { IncidentQueryInput } from '../../../core/incidents/search-query.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { attachmentResponse } from '../../attachment-response.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { CATEGORIES } from '../../../core/incidents/categories.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import { bearerSecurity, errorResponse, jsonResponse } from '../openapi.ts';

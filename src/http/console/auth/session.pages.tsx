@@ -2,7 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError } from '../../../core/shared/errors.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import {
   clearSessionCookie,
   clientIp,

@@ -5,7 +5,7 @@ import type { Actor } from '../../../core/auth/actor.ts';
 import { ROLES, type Role } from '../../../core/auth/roles.ts';
 import { DomainError, notFound } from '../../../core/shared/errors.ts';
 import type { UserRecord } from '../../../services/ports.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import { csrfField, renderPage, t } from '../layout.tsx';

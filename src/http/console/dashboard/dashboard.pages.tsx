@@ -4,7 +4,7 @@ import { can } from '../../../core/auth/roles.ts';
 import { OPEN_STATES } from '../../../core/incidents/states.ts';
 import { DomainError, notFound } from '../../../core/shared/errors.ts';
 import type { BranchDashboard, CappedCount } from '../../../services/dashboard.service.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import { renderPage } from '../layout.tsx';

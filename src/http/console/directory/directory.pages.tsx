@@ -18,7 +18,7 @@ import {
 import { PAGE_SIZE_MAX } from '../../../core/directory/directory.schemas.ts';
 import { cidrToRange, parseAsn } from '../../../core/directory/network-keys.ts';
 import { DomainError, notFound, type FieldIssue } from '../../../core/shared/errors.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import { csrfField, renderPage, t } from '../layout.tsx';

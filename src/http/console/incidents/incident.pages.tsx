@@ -23,7 +23,7 @@ import { DomainError, invalidInput } from '../../../core/shared/errors.ts';
 import { parseTimestamp } from '../../../core/shared/time.ts';
 import type { HandlerRef } from '../../../services/auth.service.ts';
 import type { AuditRecord } from '../../../services/ports.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { attachmentResponse } from '../../attachment-response.ts';
 import type { AppEnv } from '../../context.ts';
 import { csrfField, renderPage, t } from '../layout.tsx';

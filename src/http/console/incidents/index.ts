@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import type { AppEnv } from '../../context.ts';
 import { registerIncidentPages } from './incident.pages.tsx';
 import { registerNewIncidentPages } from './new.pages.tsx';

@@ -13,7 +13,7 @@ import {
 import { SEVERITIES, TLPS, type Severity, type Tlp } from '../../../core/incidents/severity.ts';
 import { DomainError, invalidInput, type FieldIssue } from '../../../core/shared/errors.ts';
 import { parseTimestamp } from '../../../core/shared/time.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import type { AppEnv } from '../../context.ts';
 import { csrfField, renderPage, t } from '../layout.tsx';
 import { QUEUE_PATH, choosesBranch, requireIncidentReader } from './queue.pages.tsx';

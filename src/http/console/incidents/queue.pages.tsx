@@ -11,7 +11,7 @@ import { INCIDENT_STATES } from '../../../core/incidents/states.ts';
 import { DomainError, notFound } from '../../../core/shared/errors.ts';
 import type { HandlerRef } from '../../../services/auth.service.ts';
 import type { SavedView } from '../../../services/saved-view.service.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import { csrfField, renderPage } from '../layout.tsx';
 import {

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { can } from '../../../core/auth/roles.ts';
 import type { CountShare, IncidentStats } from '../../../core/stats/incident-stats.ts';
 import { DomainError, notFound } from '../../../core/shared/errors.ts';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import { renderPage, t } from '../layout.tsx';
