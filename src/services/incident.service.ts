@@ -42,6 +42,7 @@ import {
 import { TLPS, computeDueAt, isOverdue, type SlaHours, type Tlp } from '../core/incidents/severity.ts';
 import { assertTransition, type IncidentState } from '../core/incidents/states.ts';
 import { generateTrackingNumber, normaliseTrackingNumber } from '../core/incidents/tracking.ts';
+import { TrackingNumberTaken } from './ports/incidents.port.ts';
 import type { Clock } from '../core/shared/clock.ts';
 import { DomainError, conflict, invalidInput, notFound } from '../core/shared/errors.ts';
 import type {
@@ -425,7 +426,7 @@ export function createIncidentService(deps: IncidentServiceDeps): IncidentServic
       }
       const observables: Observable[] = extractObservables(texts.join('\n'));
       const statusSecret = Buffer.from(random(24)).toString('base64url');
-      const trackingNumber = generateTrackingNumber(new Date(receivedAt), random(10));
+      let trackingNumber = generateTrackingNumber(new Date(receivedAt), random(10));
       const branchCode =
         input.incidentId === undefined && input.openIncident
           ? await resolveBranch(actor, input.branchCode)
@@ -502,12 +503,16 @@ export function createIncidentService(deps: IncidentServiceDeps): IncidentServic
           );
           return { report, incident };
         });
-      let result: { report: Report; incident: IncidentRecord | null };
-      try {
-        result = await run();
-      } catch (e) {
-        if (e instanceof HiddenIncident) return hidden(actor!, e.incidentId, 'attach_report');
-        throw e;
+      let result: { report: Report; incident: IncidentRecord | null } | null = null;
+      // A random tracking number can collide with an existing one (ADR 0004): draw again, a few times.
+      for (let attempt = 1; result === null; attempt++) {
+        try {
+          result = await run();
+        } catch (e) {
+          if (e instanceof HiddenIncident) return hidden(actor!, e.incidentId, 'attach_report');
+          if (!(e instanceof TrackingNumberTaken) || attempt >= 5) throw e;
+          trackingNumber = generateTrackingNumber(new Date(receivedAt), random(10));
+        }
       }
       return {
         report: result.report,

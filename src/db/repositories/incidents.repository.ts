@@ -44,6 +44,18 @@ import type {
 import { dialectOf, type Dialect } from '../database.ts';
 import type { ActionsTable, DB, IncidentsTable, ReportsTable } from '../schema.ts';
 import { insertAudit } from './audit.repository.ts';
+import { TrackingNumberTaken } from '../../services/ports/incidents.port.ts';
+
+/** A unique-constraint failure on `column`, in either dialect's words. */
+function isUniqueViolation(e: unknown, column: string): boolean {
+  const err = e as { code?: string; message?: string; constraint?: string };
+  if (err?.code === '23505') return (err.constraint ?? '').includes(column);
+  return (
+    typeof err?.code === 'string' &&
+    err.code.startsWith('SQLITE_CONSTRAINT') &&
+    (err.message ?? '').includes(column)
+  );
+}
 
 type Executor = Kysely<DB> | Transaction<DB>;
 type IncidentEb = ExpressionBuilder<DB, 'incidents'>;
@@ -492,29 +504,36 @@ export function createIncidentsRepository(db: Kysely<DB>): IncidentsPort {
       },
 
       async insertReport(r: NewReportRecord, attachments: NewAttachment[], observables: NewObservable[]) {
-        const row = await trx
-          .insertInto('reports')
-          .values({
-            tracking_number: r.trackingNumber,
-            status_secret_hash: r.statusSecretHash,
-            channel: r.channel,
-            reporter_type: r.reporterType,
-            reporter_name: r.reporterName,
-            reporter_email: r.reporterEmail,
-            reporter_phone: r.reporterPhone,
-            reporter_org_id: r.reporterOrgId,
-            received_at: r.receivedAt,
-            subject: r.subject,
-            description: r.description,
-            category: r.category,
-            incident_id: r.incidentId,
-            language: r.language,
-            meta: JSON.stringify(r.meta),
-            created_by: r.createdBy,
-            created_at: r.createdAt,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row = await (async () => {
+          try {
+            return await trx
+              .insertInto('reports')
+              .values({
+                tracking_number: r.trackingNumber,
+                status_secret_hash: r.statusSecretHash,
+                channel: r.channel,
+                reporter_type: r.reporterType,
+                reporter_name: r.reporterName,
+                reporter_email: r.reporterEmail,
+                reporter_phone: r.reporterPhone,
+                reporter_org_id: r.reporterOrgId,
+                received_at: r.receivedAt,
+                subject: r.subject,
+                description: r.description,
+                category: r.category,
+                incident_id: r.incidentId,
+                language: r.language,
+                meta: JSON.stringify(r.meta),
+                created_by: r.createdBy,
+                created_at: r.createdAt,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+          } catch (e) {
+            if (isUniqueViolation(e, 'tracking_number')) throw new TrackingNumberTaken(r.trackingNumber);
+            throw e;
+          }
+        })();
         const reportId = num(row.id);
         const infos: Report['attachments'] = [];
         for (const a of attachments) {

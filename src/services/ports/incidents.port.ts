@@ -196,3 +196,11 @@ export interface IncidentsPort {
   branchExists(code: string): Promise<boolean>;
   organisationExists(id: number): Promise<boolean>;
 }
+
+/** insertReport's answer when the tracking number is already in use: the caller draws another. */
+export class TrackingNumberTaken extends Error {
+  constructor(trackingNumber: string) {
+    super(`tracking number ${trackingNumber} is already in use`);
+    this.name = 'TrackingNumberTaken';
+  }
+}
