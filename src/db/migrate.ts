@@ -1,10 +1,12 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './database.ts';
+import { restoreDeferredIndexes } from './bulk-load.ts';
 import * as m0001 from './migrations/0001_create_base.ts';
 import * as m0002 from './migrations/0002_add_directory_keys.ts';
 import * as m0003 from './migrations/0003_index_auth.ts';
 import * as m0004 from './migrations/0004_index_incident_search.ts';
 import * as m0005 from './migrations/0005_trim_write_indexes.ts';
+import * as m0006 from './migrations/0006_create_deferred_indexes.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_index_auth': m0003,
   '0004_index_incident_search': m0004,
   '0005_trim_write_indexes': m0005,
+  '0006_create_deferred_indexes': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -35,6 +38,8 @@ export async function migrateToLatest(database: Database): Promise<MigrationRepo
       `migration ${failed?.migrationName ?? '?'} failed: ${(result.error as Error).message ?? result.error}`,
     );
   }
+  // Indexes a crashed bulk load set aside are rebuilt before anything uses the database.
+  if (database.sqlite) restoreDeferredIndexes(database.sqlite);
   return {
     applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
   };

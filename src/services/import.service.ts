@@ -199,30 +199,36 @@ export function createImportService(deps: {
         return { batch, newKeys };
       };
 
-      for await (const { line, record, error } of records) {
-        try {
-          if (error !== undefined) throw new DomainError('invalid_input', error);
-          const parsed = parseImportRecord(record, line, deps.timeZone);
-          if (parsed.incident.branch !== null && resolveBranch(parsed.incident.branch) === null) {
-            throw new BranchError(line, parsed.incident.branch);
+      // Into an empty embedded database, indexes are built once at the end (see db/bulk-load.ts).
+      const deferred = await deps.imports.beginBulkLoad();
+      try {
+        for await (const { line, record, error } of records) {
+          try {
+            if (error !== undefined) throw new DomainError('invalid_input', error);
+            const parsed = parseImportRecord(record, line, deps.timeZone);
+            if (parsed.incident.branch !== null && resolveBranch(parsed.incident.branch) === null) {
+              throw new BranchError(line, parsed.incident.branch);
+            }
+            if (pending.length === 0) firstLine = line;
+            pending.push(parsed);
+            lastLine = line;
+          } catch (e) {
+            if (!isDomainError(e) && !(e instanceof BranchError)) throw e;
+            result.errors.push({ line, message: e.message });
+            if (!options.skipInvalid) {
+              await flush();
+              result.stoppedAtLine = line;
+              return result;
+            }
+            continue;
           }
-          if (pending.length === 0) firstLine = line;
-          pending.push(parsed);
-          lastLine = line;
-        } catch (e) {
-          if (!isDomainError(e) && !(e instanceof BranchError)) throw e;
-          result.errors.push({ line, message: e.message });
-          if (!options.skipInvalid) {
-            await flush();
-            result.stoppedAtLine = line;
-            return result;
-          }
-          continue;
+          if (pending.length >= batchSize) await flush();
         }
-        if (pending.length >= batchSize) await flush();
+        await flush();
+        return result;
+      } finally {
+        if (deferred) await deps.imports.endBulkLoad();
       }
-      await flush();
-      return result;
     },
   };
 }

@@ -4,6 +4,7 @@ import type { AuditEntry, ImportBatch, IncidentImportPort } from '../../services
 import type { Database } from '../database.ts';
 import type { DB } from '../schema.ts';
 import { insertAudit } from './audit.repository.ts';
+import { deferIndexesIfEmpty, restoreDeferredIndexes } from '../bulk-load.ts';
 
 /** Rows per INSERT statement on PostgreSQL (bound parameters stay far below its 65,535). */
 const CHUNK = 400;
@@ -243,6 +244,12 @@ export function createIncidentImportRepository(
   const db: Kysely<DB> = database.db;
   let sqliteWriter: ((batch: ImportBatch) => number[]) | null = null;
   return {
+    async beginBulkLoad() {
+      return database.sqlite ? deferIndexesIfEmpty(database.sqlite) : false;
+    },
+    async endBulkLoad() {
+      if (database.sqlite) restoreDeferredIndexes(database.sqlite);
+    },
     async insertBatch(batch) {
       if (database.sqlite) {
         sqliteWriter ??= createSqliteWriter(database.sqlite);

@@ -54,6 +54,14 @@ export interface ImportBatch {
 
 /** Bulk writes for migrating from another tracker: one transaction per batch. */
 export interface IncidentImportPort {
+  /**
+   * Before a load: where the storage gains from it (an empty embedded database), set secondary
+   * indexes aside until endBulkLoad. Returns whether it did; a crash in between is repaired when
+   * the database is next opened.
+   */
+  beginBulkLoad(): Promise<boolean>;
+  /** After a load that began with beginBulkLoad() === true: build the indexes. */
+  endBulkLoad(): Promise<void>;
   /** Writes the batch atomically; returns the ids given to the batch's incidents, in order. */
   insertBatch(batch: ImportBatch): Promise<{ incidentIds: number[] }>;
 }
