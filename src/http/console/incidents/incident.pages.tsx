@@ -9,7 +9,7 @@ import {
   type ActionKind,
   type ActionOutcome,
 } from '../../../core/incidents/actions.ts';
-import { CATEGORIES, type Category } from '../../../core/incidents/categories.ts';
+import type { Category } from '../../../core/incidents/categories.ts';
 import type {
   IncidentDetail,
   Report,
@@ -17,7 +17,7 @@ import type {
   UpdateIncidentInput,
 } from '../../../core/incidents/incident.ts';
 import { OBSERVABLE_KINDS } from '../../../core/incidents/observables.ts';
-import { SEVERITIES, TLPS, type Severity, type Tlp } from '../../../core/incidents/severity.ts';
+import type { Severity, Tlp } from '../../../core/incidents/severity.ts';
 import { nextStates, type IncidentState } from '../../../core/incidents/states.ts';
 import { DomainError, invalidInput } from '../../../core/shared/errors.ts';
 import { parseTimestamp } from '../../../core/shared/time.ts';
@@ -52,14 +52,13 @@ import {
   labelObservableKind,
   labelOutcome,
   labelReporterType,
-  labelSeverity,
   labelState,
-  labelTlp,
   parsePathId,
   readForm,
   tt,
   userName,
   type Ctx,
+  ClassificationFields,
 } from './view-helpers.tsx';
 
 /*
@@ -393,36 +392,12 @@ async function renderIncident(c: Ctx, deps: AppDeps, actor: Actor, id: number, s
                 {tt(c, 'field.title')}
                 <input name="title" value={incident.title} required maxlength={500} />
               </label>
-              <label>
-                {tt(c, 'field.category')}
-                <select name="category">
-                  {CATEGORIES.map((cat) => (
-                    <option value={cat} selected={incident.category === cat}>
-                      {labelCategory(c, cat)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                {tt(c, 'field.severity')}
-                <select name="severity">
-                  {SEVERITIES.map((s) => (
-                    <option value={s} selected={incident.severity === s}>
-                      {labelSeverity(c, s)}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                {tt(c, 'field.tlp')}
-                <select name="tlp">
-                  {TLPS.map((x) => (
-                    <option value={x} selected={incident.tlp === x}>
-                      {labelTlp(x)}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <ClassificationFields
+                c={c}
+                category={incident.category}
+                severity={incident.severity}
+                tlp={incident.tlp}
+              />
               <div>
                 <button type="submit">{tt(c, 'form.classification_submit')}</button>
               </div>

@@ -2,7 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Actor } from '../../../core/auth/actor.ts';
 import { can } from '../../../core/auth/roles.ts';
-import { CATEGORIES, type Category } from '../../../core/incidents/categories.ts';
+import type { Category } from '../../../core/incidents/categories.ts';
 import {
   DEFAULT_BRANCH_CODE,
   REPORTER_TYPES,
@@ -10,7 +10,7 @@ import {
   type ReportChannel,
   type ReporterType,
 } from '../../../core/incidents/incident.ts';
-import { SEVERITIES, TLPS, type Severity, type Tlp } from '../../../core/incidents/severity.ts';
+import type { Severity, Tlp } from '../../../core/incidents/severity.ts';
 import { DomainError, invalidInput, type FieldIssue } from '../../../core/shared/errors.ts';
 import { parseTimestamp } from '../../../core/shared/time.ts';
 import type { AppDeps } from '../../context.ts';
@@ -23,13 +23,11 @@ import {
   errorsOf,
   formStatus,
   isFormError,
-  labelCategory,
   labelChannel,
   labelReporterType,
-  labelSeverity,
-  labelTlp,
   tt,
   type Ctx,
+  ClassificationFields,
 } from './view-helpers.tsx';
 
 /*
@@ -169,36 +167,12 @@ async function renderNew(
               {tt(c, 'field.reporterEmail')}
               <input name="reporterEmail" type="email" value={val('reporterEmail')} maxlength={320} />
             </label>
-            <label>
-              {tt(c, 'field.category')}
-              <select name="category">
-                {CATEGORIES.map((cat) => (
-                  <option value={cat} selected={val('category', 'other') === cat}>
-                    {labelCategory(c, cat)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              {tt(c, 'field.severity')}
-              <select name="severity">
-                {SEVERITIES.map((s) => (
-                  <option value={s} selected={val('severity', 'medium') === s}>
-                    {labelSeverity(c, s)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              {tt(c, 'field.tlp')}
-              <select name="tlp">
-                {TLPS.map((x) => (
-                  <option value={x} selected={val('tlp', 'amber') === x}>
-                    {labelTlp(x)}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ClassificationFields
+              c={c}
+              category={val('category', 'other')}
+              severity={val('severity', 'medium')}
+              tlp={val('tlp', 'amber')}
+            />
             <label>
               {tt(c, 'field.branchCode')}
               {national ? (

@@ -4,7 +4,8 @@ import type { Branch } from '../../../core/directory/directory.ts';
 import type { ActionKind, ActionOutcome } from '../../../core/incidents/actions.ts';
 import type { Incident, ReportChannel, ReporterType } from '../../../core/incidents/incident.ts';
 import type { ObservableKind } from '../../../core/incidents/observables.ts';
-import type { Severity, Tlp } from '../../../core/incidents/severity.ts';
+import { CATEGORIES } from '../../../core/incidents/categories.ts';
+import { SEVERITIES, TLPS, type Severity, type Tlp } from '../../../core/incidents/severity.ts';
 import type { IncidentState } from '../../../core/incidents/states.ts';
 import { DomainError, type FieldIssue } from '../../../core/shared/errors.ts';
 import type { HandlerRef } from '../../../services/auth.service.ts';
@@ -246,4 +247,43 @@ export async function readForm(c: Ctx): Promise<Record<string, string>> {
 export function parsePathId(raw: string | undefined, what = 'incident'): number {
   if (!raw || !/^[1-9]\d{0,14}$/.test(raw)) throw new DomainError('not_found', `${what} not found`);
   return Number(raw);
+}
+
+/** The three classification selects (category, severity, TLP) with the current values chosen. */
+export function ClassificationFields(props: { c: Ctx; category: string; severity: string; tlp: string }) {
+  const { c } = props;
+  return (
+    <>
+      <label>
+        {tt(c, 'field.category')}
+        <select name="category">
+          {CATEGORIES.map((cat) => (
+            <option value={cat} selected={props.category === cat}>
+              {labelCategory(c, cat)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {tt(c, 'field.severity')}
+        <select name="severity">
+          {SEVERITIES.map((x) => (
+            <option value={x} selected={props.severity === x}>
+              {labelSeverity(c, x)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {tt(c, 'field.tlp')}
+        <select name="tlp">
+          {TLPS.map((x) => (
+            <option value={x} selected={props.tlp === x}>
+              {labelTlp(x)}
+            </option>
+          ))}
+        </select>
+      </label>
+    </>
+  );
 }
