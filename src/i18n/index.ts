@@ -4,6 +4,7 @@ import { common } from './messages/common.ts';
 import { consoleIncidents } from './messages/console-incidents.ts';
 import { directory } from './messages/directory.ts';
 import { incidents } from './messages/incidents.ts';
+import { mailFormats } from './messages/mail-formats.ts';
 import { publicSite } from './messages/public.ts';
 import { stats } from './messages/stats.ts';
 
@@ -16,6 +17,7 @@ export const CATALOGUES: Record<string, Catalogue> = {
   'console-incidents': consoleIncidents,
   directory,
   incidents,
+  'mail-formats': mailFormats,
   public: publicSite,
   stats,
 };

@@ -6,6 +6,8 @@ export interface MailAttachment {
   filename: string;
   contentType: string;
   content: Buffer;
+  /** The part's declared charset (lower-cased), when it had one; see `decodeText` in src/mail/charset.ts. */
+  charset?: string;
 }
 
 /** A received message as the intake sees it after MIME parsing (mailparser), charset-decoded. */
@@ -21,7 +23,7 @@ export interface MailInput {
   attachments: MailAttachment[];
 }
 
-export type MachineReportFormat = 'arf' | 'x-arf' | 'xarf-v4' | 'iodef-1' | 'iodef-2';
+export type MachineReportFormat = 'arf' | 'x-arf' | 'xarf-v3' | 'xarf-v4' | 'iodef-1' | 'iodef-2';
 
 /** One typed report derived from a machine-readable abuse report. */
 export interface MachineReport {
