@@ -35,7 +35,7 @@ import {
 } from '../core/directory/network-keys.ts';
 import type { Clock } from '../core/shared/clock.ts';
 import { DomainError, invalidInput, notFound, type FieldIssue } from '../core/shared/errors.ts';
-import type { AuditPort, DirectoryAuditMeta, DirectoryPort } from './ports.ts';
+import type { AuditPort, DirectoryAuditMeta, DirectoryPort, DirectorySnapshot } from './ports.ts';
 
 export interface DirectoryServiceDeps {
   directory: DirectoryPort;
@@ -88,6 +88,8 @@ export interface DirectoryService {
 
   /** For the pipeline and incidents (no actor): the most specific network covering the IP. */
   findResponsibleForIp(ip: string): Promise<Responsible | null>;
+  /** The directory as the pipeline's experts need it, read in one go (no actor: internal use). */
+  getEnrichmentSnapshot(): Promise<DirectorySnapshot>;
   findResponsibleForAsn(asn: number | string): Promise<Responsible | null>;
   /** Longest suffix match: a.b.example.cn → the organisation listing example.cn. */
   findResponsibleForDomain(domain: string): Promise<Responsible | null>;
@@ -358,6 +360,10 @@ export function createDirectoryService(deps: DirectoryServiceDeps): DirectorySer
             ? await directory.removeAsn(id, meta)
             : await directory.removeDomain(id, meta);
       if (!removed) throw notFound(`${kind} ${id}`);
+    },
+
+    getEnrichmentSnapshot() {
+      return directory.getEnrichmentSnapshot();
     },
 
     async findResponsibleForIp(ip) {

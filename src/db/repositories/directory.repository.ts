@@ -546,6 +546,48 @@ export function createDirectoryRepository(db: Kysely<DB>): DirectoryPort {
       });
     },
 
+    async getEnrichmentSnapshot() {
+      const [networks, asns, domains, orgs, contacts] = await Promise.all([
+        db.selectFrom('org_networks').select(['organisation_id', 'cidr']).orderBy('id').execute(),
+        db.selectFrom('org_asns').select(['organisation_id', 'asn']).orderBy('id').execute(),
+        db.selectFrom('org_domains').select(['organisation_id', 'domain']).orderBy('id').execute(),
+        db
+          .selectFrom('organisations')
+          .select(['id', 'name_zh', 'name_en', 'abbreviation', 'branch_code'])
+          .orderBy('id')
+          .execute(),
+        db
+          .selectFrom('contacts')
+          .select(['organisation_id', 'role', 'email'])
+          .where('role', 'in', ['abuse', 'security'])
+          .where('email', '<>', '')
+          .orderBy('id')
+          .execute(),
+      ]);
+      // Per organisation: the first abuse e-mail, else the first security e-mail (selectAbuseContacts).
+      const abuse = new Map<number, string>();
+      const security = new Map<number, string>();
+      for (const c of contacts) {
+        const target = c.role === 'abuse' ? abuse : security;
+        const id = Number(c.organisation_id);
+        if (!target.has(id)) target.set(id, c.email);
+      }
+      return {
+        networks: networks.map((r) => ({ cidr: r.cidr, orgId: Number(r.organisation_id) })),
+        asns: asns.map((r) => ({ asn: Number(r.asn), orgId: Number(r.organisation_id) })),
+        domains: domains.map((r) => ({ domain: r.domain, orgId: Number(r.organisation_id) })),
+        orgs: orgs.map((r) => {
+          const id = Number(r.id);
+          return {
+            id,
+            name: r.name_zh || r.name_en || r.abbreviation,
+            abuseEmail: abuse.get(id) ?? security.get(id) ?? null,
+            branchCode: r.branch_code,
+          };
+        }),
+      };
+    },
+
     async findNetworkCovering(ipKey) {
       // A stored CIDR covers the address iff it is one of the address's 129 prefix ranges: look
       // those (start, end) pairs up in the (ip_start, ip_end) index instead of scanning every range

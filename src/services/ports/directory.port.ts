@@ -38,6 +38,17 @@ export interface Added<T> {
   created: boolean;
 }
 
+/**
+ * The directory as the pipeline's contact expert needs it, read once when the expert chain is
+ * built: every network/ASN/domain with its organisation, and each organisation's abuse e-mail.
+ */
+export interface DirectorySnapshot {
+  networks: { cidr: string; orgId: number }[];
+  asns: { asn: number; orgId: number }[];
+  domains: { domain: string; orgId: number }[];
+  orgs: { id: number; name: string; abuseEmail: string | null; branchCode: string | null }[];
+}
+
 export interface DirectoryPort {
   listBranches(): Promise<Branch[]>;
   getBranch(code: string): Promise<Branch | null>;
@@ -77,6 +88,13 @@ export interface DirectoryPort {
   removeAsn(id: number, audit: DirectoryAuditMeta): Promise<boolean>;
   addDomain(organisationId: number, domain: string, audit: DirectoryAuditMeta): Promise<Added<OrgDomain>>;
   removeDomain(id: number, audit: DirectoryAuditMeta): Promise<boolean>;
+
+  /**
+   * Every network, ASN and domain with its organisation (each list ordered by row id), and every
+   * organisation with its abuse e-mail: the first (lowest id) non-empty e-mail of a contact with
+   * role `abuse`, else of role `security` (selectAbuseContacts), else null.
+   */
+  getEnrichmentSnapshot(): Promise<DirectorySnapshot>;
 
   /** The smallest network whose range covers the key (32-hex IP key); ties → lowest id. */
   findNetworkCovering(ipKey: string): Promise<OrgNetwork | null>;

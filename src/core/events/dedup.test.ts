@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../shared/errors.ts';
+import { DEFAULT_DEDUP_FIELDS, dedupFieldsFor, dedupKey, fnv1a64, windowStartOf } from './dedup.ts';
+import type { FeedEvent } from './event.ts';
+
+const bot: FeedEvent = {
+  'feed.name': 'shadowserver-event4-sinkhole',
+  'classification.type': 'infected-system',
+  'source.ip': '202.96.128.86',
+  'source.port': 51234,
+  'destination.ip': '198.51.100.7',
+  'destination.port': 80,
+  'malware.name': 'conficker',
+  'time.source': '2007-03-01T10:11:12Z',
+};
+
+describe('dedup key', () => {
+  it('is FNV-1a 64 (reference vectors)', () => {
+    expect(fnv1a64('')).toBe('cbf29ce484222325');
+    expect(fnv1a64('a')).toBe('af63dc4c8601ec8c');
+    expect(fnv1a64('foobar')).toBe('85944171f73967e8');
+  });
+
+  it('is stable: the same fields and window give the same key, whatever else differs', () => {
+    const fields = dedupFieldsFor(bot['classification.type']);
+    const w = windowStartOf(bot['time.source']!, 86_400);
+    const k = dedupKey(bot, fields, w);
+    expect(k).toMatch(/^[0-9a-f]{16}$/);
+    // Pinned (computed independently: FNV-1a 64 of the UTF-8 of window + "\x1ffield=value"…): a
+    // change of the hash or of the field encoding would orphan stored keys.
+    expect(k).toBe('f95c20116d50ae6a');
+    expect(k).toBe(dedupKey({ ...bot }, [...fields], '2007-03-01T00:00:00.000Z'));
+    expect(
+      dedupKey({ ...bot, 'source.port': 60000, 'time.source': '2007-03-01T23:00:00Z', raw: 'x' }, fields, w),
+    ).toBe(k);
+    expect(dedupKey({ ...bot, 'source.ip': '202.96.128.87' }, fields, w)).not.toBe(k);
+    expect(dedupKey({ ...bot, 'malware.name': 'necurs' }, fields, w)).not.toBe(k);
+    expect(dedupKey(bot, fields, '2007-03-02T00:00:00.000Z')).not.toBe(k);
+  });
+
+  it('treats absent and empty alike, tells numbers from neighbouring fields, includes field names', () => {
+    const f = ['source.ip', 'source.port'];
+    expect(dedupKey({ 'source.ip': '' }, f, 'w')).toBe(dedupKey({}, f, 'w'));
+    expect(dedupKey({ 'source.ip': '1.2.3.4', 'source.port': 5 }, f, 'w')).not.toBe(
+      dedupKey({ 'source.ip': '1.2.3.45' }, f, 'w'),
+    );
+    expect(dedupKey({ 'source.ip': '1.2.3.4' }, ['source.ip'], 'w')).not.toBe(
+      dedupKey({ 'destination.ip': '1.2.3.4' }, ['destination.ip'], 'w'),
+    );
+    expect(dedupKey({ extra: { botnet: 'x' } }, ['extra.botnet'], 'w')).not.toBe(
+      dedupKey({}, ['extra.botnet'], 'w'),
+    );
+  });
+
+  it('gives few collisions over many similar events', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 50_000; i++)
+      seen.add(
+        dedupKey(
+          { ...bot, 'source.ip': `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}` },
+          DEFAULT_DEDUP_FIELDS,
+          'w',
+        ),
+      );
+    expect(seen.size).toBe(50_000);
+  });
+
+  it('picks fields per classification type', () => {
+    expect(dedupFieldsFor('infected-system')).not.toContain('source.port');
+    expect(dedupFieldsFor('botnet drone')).toEqual(dedupFieldsFor('infected-system'));
+    expect(dedupFieldsFor('c2-server')).toContain('source.port');
+    expect(dedupFieldsFor('phishing')).toContain('source.url');
+    expect(dedupFieldsFor('whatever')).toBe(DEFAULT_DEDUP_FIELDS);
+    expect(dedupFieldsFor(undefined)).toBe(DEFAULT_DEDUP_FIELDS);
+  });
+});
+
+describe('windowStartOf', () => {
+  it('aligns windows on the epoch', () => {
+    expect(windowStartOf('2007-03-01T10:11:12Z', 86_400)).toBe('2007-03-01T00:00:00.000Z');
+    expect(windowStartOf('2007-03-01T10:11:12.999Z', 3600)).toBe('2007-03-01T10:00:00.000Z');
+    expect(windowStartOf('2007-03-01T10:00:00Z', 3600)).toBe('2007-03-01T10:00:00.000Z');
+    expect(windowStartOf('2007-03-01T18:11:12+08:00', 86_400)).toBe('2007-03-01T00:00:00.000Z');
+    expect(windowStartOf('2007-03-01T10:14:59Z', 300)).toBe('2007-03-01T10:10:00.000Z');
+  });
+
+  it('rejects a bad time or window with a clear error', () => {
+    expect(() => windowStartOf('yesterday', 60)).toThrow(DomainError);
+    expect(() => windowStartOf('yesterday', 60)).toThrow(/not a time: "yesterday"/);
+    expect(() => windowStartOf('2007-03-01T00:00:00Z', 0)).toThrow(/positive whole number/);
+    expect(() => windowStartOf('2007-03-01T00:00:00Z', 1.5)).toThrow(DomainError);
+  });
+});
