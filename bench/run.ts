@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   incidents: () => import('./incidents.bench.ts'),
   observables: () => import('./observables.bench.ts'),
   geo: () => import('./geo.bench.ts'),
+  parsers: () => import('./parsers.bench.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

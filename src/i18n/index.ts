@@ -6,6 +6,7 @@ import { directory } from './messages/directory.ts';
 import { incidents } from './messages/incidents.ts';
 import { mailFormats } from './messages/mail-formats.ts';
 import { publicSite } from './messages/public.ts';
+import { parsers } from './messages/parsers.ts';
 import { stats } from './messages/stats.ts';
 
 export { LANGUAGES, isLang, negotiateLang, type Catalogue, type Lang } from './catalogue.ts';
@@ -19,6 +20,7 @@ export const CATALOGUES: Record<string, Catalogue> = {
   incidents,
   'mail-formats': mailFormats,
   public: publicSite,
+  parsers,
   stats,
 };
 
