@@ -38,6 +38,23 @@ export function deferIndexesIfEmpty(handle: BetterSqlite3.Database): boolean {
 
 /** Builds every index set aside by a bulk load (the end of a load, or after a crash). */
 export function restoreDeferredIndexes(handle: BetterSqlite3.Database): number {
+  const pendingCount = handle
+    .prepare('select count(*) as n from certops_deferred_indexes')
+    .pluck()
+    .get() as number;
+  if (pendingCount === 0) return 0;
+  // each index is built by a sort over the whole table: give it the import's page cache, so that
+  // the sort of a million-row table stays in memory (a ceiling, restored after)
+  const cacheSize = handle.pragma('cache_size', { simple: true }) as number;
+  handle.pragma('cache_size = -1048576');
+  try {
+    return rebuild(handle);
+  } finally {
+    handle.pragma(`cache_size = ${cacheSize}`);
+  }
+}
+
+function rebuild(handle: BetterSqlite3.Database): number {
   return handle
     .transaction(() => {
       const pending = handle.prepare('select name, definition from certops_deferred_indexes').all() as {

@@ -6,7 +6,10 @@ import { composeServices } from '../main/compose.ts';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { seedTestBranches } from '../../test/support/seed.ts';
 import type { AppServices } from './index.ts';
-import type { ImportInputRecord } from './import.service.ts';
+import { createImportService, type ImportInputRecord } from './import.service.ts';
+import { createIncidentImportRepository } from '../db/repositories/incident-import.repository.ts';
+
+const PREPARE_MODULE = new URL('./import-prepare.ts', import.meta.url).href;
 
 async function* lines(records: Record<string, unknown>[], startLine = 2): AsyncGenerator<ImportInputRecord> {
   let line = startLine;
@@ -193,5 +196,158 @@ describe.each(DIALECTS)('import reports and incident statistics on %s', (dialect
       'line 3: resolved_at: required when state is resolved',
       'line 4: not valid JSON (Unexpected token)',
     ]);
+  });
+});
+
+describe.each(DIALECTS)('import pipeline on %s (one batch written while the next is parsed)', (dialect) => {
+  let t: TestDatabase;
+  const actor: Actor = systemActor('test');
+  const config = loadConfig({ env: {} });
+  const importService = (database: TestDatabase, random?: (n: number) => Uint8Array) =>
+    createImportService({
+      // as compose wires it: on SQLite the writer thread starts with the second batch and
+      // extracts observables there
+      imports: createIncidentImportRepository(database, { prepareModule: PREPARE_MODULE }),
+      loadBranches: async () =>
+        (await database.db.selectFrom('branches').selectAll().execute()).map((b) => ({
+          code: b.code,
+          nameZh: b.name_zh,
+          nameEn: b.name_en,
+          shortZh: b.short_zh,
+          aliases: JSON.parse(b.aliases) as string[],
+          isNational: b.is_national === 1,
+        })),
+      clock: fixedClock('2007-07-01T00:00:00Z'),
+      timeZone: config.timeZone,
+      slaHours: config.slaHours,
+      random,
+    });
+
+  beforeAll(async () => {
+    t = await createTestDatabase(dialect);
+    await seedTestBranches(t.db);
+  });
+  afterAll(async () => {
+    await t.destroy();
+  });
+
+  it('groups the reports of one incident key across batches, whichever batch created it', async () => {
+    // every even row names one of four incidents; with one row per batch each key is created by
+    // the batch in flight, or by one already stored, when a later row names it
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      incident: i % 2 === 0 ? `K${(i / 2) % 4}` : '',
+      received_at: `2007-03-${String(1 + (i % 28)).padStart(2, '0')}`,
+      category: 'phishing',
+      description: `phishing page on 203.0.113.${i + 1}`,
+      branch: 'CN-XJ',
+    }));
+    const r = await importService(t).importReports(actor, lines(rows), {
+      source: 'keys.jsonl',
+      batchSize: 1,
+    });
+    expect(r).toEqual({ reports: 30, incidents: 19, actions: 0, errors: [], stoppedAtLine: null });
+
+    const reports = await t.db
+      .selectFrom('reports')
+      .select(['id', 'incident_id', 'meta'])
+      .orderBy('id')
+      .execute();
+    expect(reports).toHaveLength(30);
+    const incidentOfLine = new Map(
+      reports.map((x) => [
+        (JSON.parse(x.meta) as { imported: { line: number } }).imported.line,
+        x.incident_id,
+      ]),
+    );
+    for (let i = 0; i < 30; i++) {
+      const same = rows.flatMap((row, j) =>
+        row.incident !== '' && row.incident === rows[i]!.incident ? [j] : [],
+      );
+      for (const j of same) expect(incidentOfLine.get(j + 2)).toBe(incidentOfLine.get(i + 2));
+    }
+    expect(new Set(reports.map((x) => x.incident_id)).size).toBe(19);
+    // observables were extracted for every report, whichever thread did it
+    const obs = await t.db.selectFrom('observables').select(['report_id', 'value']).execute();
+    expect(
+      obs
+        .filter((o) => o.value.startsWith('203.0.113.'))
+        .map((o) => o.report_id)
+        .sort(),
+    ).toEqual(reports.map((x) => x.id).sort());
+    expect(
+      await t.db.selectFrom('audit_log').select('id').where('entity_id', '=', 'keys.jsonl').execute(),
+    ).toHaveLength(30);
+  });
+
+  it("gives an action that names no branch to the incident's branch, however the row spells it", async () => {
+    const r = await importService(t).importReports(
+      actor,
+      lines([
+        {
+          received_at: '2007-04-01',
+          description: 'defaced',
+          branch: '新疆',
+          state: 'resolved',
+          resolved_at: '2007-04-02',
+          action_kind: 'notify_owner',
+        },
+      ]),
+      { source: 'own-branch.jsonl' },
+    );
+    expect(r.errors).toEqual([]);
+    const action = await t.db
+      .selectFrom('actions')
+      .innerJoin('incidents', 'incidents.id', 'actions.incident_id')
+      .select(['actions.branch_code', 'incidents.branch_code as incident_branch'])
+      .where('incidents.description', '=', 'defaced')
+      .executeTakeFirstOrThrow();
+    expect(action).toEqual({ branch_code: 'CN-XJ', incident_branch: 'CN-XJ' });
+  });
+
+  it('names an unknown action branch as an error of its line', async () => {
+    const r = await importService(t).importReports(
+      actor,
+      lines([
+        {
+          received_at: '2007-04-01',
+          description: 'a',
+          action_kind: 'contact_isp',
+          action_branch: 'Atlantis',
+        },
+      ]),
+      { source: 'action.jsonl' },
+    );
+    expect(r.stoppedAtLine).toBe(2);
+    expect(r.errors).toEqual([{ line: 2, message: 'line 2: action_branch: unknown branch "Atlantis"' }]);
+  });
+
+  it('stops with the error of a batch that cannot be written, keeping the batches before it', async () => {
+    const fresh = await createTestDatabase(dialect);
+    try {
+      await seedTestBranches(fresh.db);
+      // the same tracking number for every report: the second batch breaks its unique constraint
+      const sameNumber = (n: number) => new Uint8Array(n);
+      const rows = Array.from({ length: 5 }, (_, i) => ({ received_at: '2007-05-01', description: `r${i}` }));
+      await expect(
+        importService(fresh, sameNumber).importReports(actor, lines(rows), {
+          source: 'dup.jsonl',
+          batchSize: 1,
+        }),
+      ).rejects.toThrow(/unique|duplicate/i);
+      const stored = await fresh.db.selectFrom('reports').select('description').execute();
+      expect(stored.map((s) => s.description)).toEqual(['r0']);
+      if (fresh.sqlite) {
+        // the load into the empty database set its indexes aside: they are back
+        expect(fresh.sqlite.prepare('select count(*) from certops_deferred_indexes').pluck().get()).toBe(0);
+        expect(
+          fresh.sqlite
+            .prepare("select count(*) from sqlite_master where name = 'incidents_open_due_idx'")
+            .pluck()
+            .get(),
+        ).toBe(1);
+      }
+    } finally {
+      await fresh.destroy();
+    }
   });
 });

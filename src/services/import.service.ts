@@ -4,8 +4,6 @@ import { requirePermission } from '../core/auth/actor.ts';
 import { createBranchMatcher, type MatchableBranch } from '../core/directory/branch-matcher.ts';
 import { isScanning } from '../core/incidents/categories.ts';
 import { parseImportRecord, type ImportedReport } from '../core/incidents/import-record.ts';
-import { extractObservables } from '../core/incidents/observables.ts';
-import { observableKeys } from '../core/incidents/search-query.ts';
 import { computeDueAt, type SlaHours } from '../core/incidents/severity.ts';
 import { generateTrackingNumber } from '../core/incidents/tracking.ts';
 import type { Clock } from '../core/shared/clock.ts';
@@ -17,6 +15,7 @@ import type {
   ImportReportRow,
   IncidentImportPort,
 } from './ports.ts';
+import { extractReportObservables, prepareImportBatch } from './import-prepare.ts';
 
 export interface ImportInputRecord {
   line: number;
@@ -78,22 +77,59 @@ export function createImportService(deps: {
       const matcher = createBranchMatcher(branches);
       const national = branches.find((b) => b.isNational)?.code;
       if (national === undefined) throw new DomainError('conflict', 'no national centre in the branch list');
-      const resolveBranch = (name: string) => matcher.match(name);
+      // an import names the same few branches on every line: match each spelling once
+      const branchOf = new Map<string, string | null>();
+      const resolveBranch = (name: string) => {
+        let code = branchOf.get(name);
+        if (code === undefined) branchOf.set(name, (code = matcher.match(name)));
+        return code;
+      };
       let firstLine = 0;
       let lastLine = 0;
 
+      /**
+       * One batch at a time is being written while the next is parsed (the writer may be another
+       * thread): `inflight` settles when it is stored and its incident ids are known.
+       */
+      let inflight: Promise<void> | null = null;
+      /** Incident keys created by the batch in flight: their ids are known once it is stored. */
+      let inflightKeys = new Set<string>();
+
       const flush = async () => {
         if (pending.length === 0) return;
-        const batch = buildBatch(pending);
-        const { incidentIds } = await deps.imports.insertBatch(batch.batch);
-        batch.newKeys.forEach((key, i) => {
-          if (key !== null) known.set(key, incidentIds[i]!);
-        });
-        result.reports += batch.batch.reports.length;
-        result.incidents += incidentIds.length;
-        result.actions += batch.batch.actions.length;
+        const built = buildBatch(pending);
+        const batchLastLine = lastLine;
         pending = [];
-        options.onProgress?.(lastLine);
+        if (!deps.imports.preparesBatches) prepareImportBatch(built.batch);
+        else {
+          // the writer thread prepares what is left; while it is still busy with the batch before,
+          // this thread would only wait, so it prepares reports itself meanwhile
+          for (const r of built.batch.reports) {
+            if (!deps.imports.writerBusy()) break;
+            r.observables = extractReportObservables(r.subject, r.description);
+          }
+        }
+        if (inflight) await drain();
+        for (const u of built.unresolved) u.row.incident = { id: known.get(u.key)! };
+        inflightKeys = new Set(built.newKeys.filter((k): k is string => k !== null));
+        const written = deps.imports.insertBatch(built.batch).then(({ incidentIds }) => {
+          built.newKeys.forEach((key, i) => {
+            if (key !== null) known.set(key, incidentIds[i]!);
+          });
+          result.reports += built.batch.reports.length;
+          result.incidents += incidentIds.length;
+          result.actions += built.batch.actions.length;
+          options.onProgress?.(batchLastLine);
+        });
+        // awaited by the next flush or drain; until then a failure must not count as unhandled
+        written.catch(() => {});
+        inflight = written;
+      };
+
+      const drain = async () => {
+        const p = inflight;
+        inflight = null;
+        if (p) await p;
       };
 
       const buildBatch = (rows: ImportedReport[]) => {
@@ -102,12 +138,18 @@ export function createImportService(deps: {
         const localIndex = new Map<string, number>();
         const reports: ImportReportRow[] = [];
         const actions: ImportActionRow[] = [];
+        /** Rows whose incident the batch in flight creates: resolved once that batch is stored. */
+        const unresolved: { row: { incident: ImportReportRow['incident'] }; key: string }[] = [];
         const randomPool = random(rows.length * 10);
         for (const r of rows) {
           let ref: { batchIndex: number } | { id: number };
+          let later: string | null = null;
           const existing = r.incidentKey === null ? undefined : known.get(r.incidentKey);
           if (existing !== undefined) ref = { id: existing };
-          else if (r.incidentKey !== null && localIndex.has(r.incidentKey))
+          else if (r.incidentKey !== null && inflightKeys.has(r.incidentKey)) {
+            ref = { id: 0 };
+            later = r.incidentKey;
+          } else if (r.incidentKey !== null && localIndex.has(r.incidentKey))
             ref = { batchIndex: localIndex.get(r.incidentKey)! };
           else {
             const inc = r.incident;
@@ -133,12 +175,7 @@ export function createImportService(deps: {
             ref = { batchIndex: incidents.length - 1 };
             if (r.incidentKey !== null) localIndex.set(r.incidentKey, incidents.length - 1);
           }
-          const observables = extractObservables(`${r.subject}\n${r.description}`).map((o) => ({
-            kind: o.kind,
-            value: o.value,
-            ...observableKeys(o.kind, o.value),
-          }));
-          reports.push({
+          const report: ImportReportRow = {
             incident: ref,
             trackingNumber: generateTrackingNumber(
               new Date(r.receivedAt),
@@ -157,21 +194,27 @@ export function createImportService(deps: {
             meta: JSON.stringify({
               imported: { source: options.source, line: r.line, externalId: r.externalId || undefined },
             }),
-            observables,
-          });
+            observables: null,
+          };
+          reports.push(report);
+          if (later !== null) unresolved.push({ row: report, key: later });
           for (const a of r.actions) {
             const branch = a.branch === null ? null : resolveBranch(a.branch);
             if (a.branch !== null && branch === null)
               throw new BranchError(r.line, a.branch, 'action_branch');
-            actions.push({
+            const action: ImportActionRow = {
               incident: ref,
               kind: a.kind,
-              branchCode: branch ?? r.incident.branch ?? national,
+              // an action naming no branch was taken by the incident's branch (the row's, resolved)
+              branchCode:
+                branch ?? (r.incident.branch === null ? null : resolveBranch(r.incident.branch)) ?? national,
               counterpart: a.counterpart,
               occurredAt: a.occurredAt,
               outcome: a.outcome,
               note: a.note,
-            });
+            };
+            actions.push(action);
+            if (later !== null) unresolved.push({ row: action, key: later });
           }
         }
         const batch: ImportBatch = {
@@ -196,11 +239,11 @@ export function createImportService(deps: {
             ip: actor.ip,
           },
         };
-        return { batch, newKeys };
+        return { batch, newKeys, unresolved };
       };
 
       // Into an empty embedded database, indexes are built once at the end (see db/bulk-load.ts).
-      const deferred = await deps.imports.beginBulkLoad();
+      await deps.imports.beginBulkLoad();
       try {
         for await (const { line, record, error } of records) {
           try {
@@ -208,6 +251,10 @@ export function createImportService(deps: {
             const parsed = parseImportRecord(record, line, deps.timeZone);
             if (parsed.incident.branch !== null && resolveBranch(parsed.incident.branch) === null) {
               throw new BranchError(line, parsed.incident.branch);
+            }
+            for (const a of parsed.actions) {
+              if (a.branch !== null && resolveBranch(a.branch) === null)
+                throw new BranchError(line, a.branch, 'action_branch');
             }
             if (pending.length === 0) firstLine = line;
             pending.push(parsed);
@@ -217,6 +264,7 @@ export function createImportService(deps: {
             result.errors.push({ line, message: e.message });
             if (!options.skipInvalid) {
               await flush();
+              await drain();
               result.stoppedAtLine = line;
               return result;
             }
@@ -225,9 +273,12 @@ export function createImportService(deps: {
           if (pending.length >= batchSize) await flush();
         }
         await flush();
+        await drain();
         return result;
       } finally {
-        if (deferred) await deps.imports.endBulkLoad();
+        // never end the load (build indexes, stop a writer thread) while a batch is being written
+        await drain().catch(() => {});
+        await deps.imports.endBulkLoad();
       }
     },
   };

@@ -69,7 +69,8 @@ const rawAction = z.object({
   note: str,
 });
 
-const rawRecord = z.object({
+/** The columns of one record as read (exported for the tests of the fast path below). */
+export const rawRecord = z.object({
   external_id: str,
   incident: str,
   channel: str,
@@ -126,14 +127,71 @@ function time(line: number, field: string, value: string | undefined, tz: string
   return d.toISOString();
 }
 
+type RawRecord = z.infer<typeof rawRecord>;
+type RawAction = z.infer<typeof rawAction>;
+
+const RECORD_FIELDS = Object.keys(rawRecord.shape).filter((k) => k !== 'actions') as Exclude<
+  keyof RawRecord,
+  'actions'
+>[];
+const ACTION_FIELDS = Object.keys(rawAction.shape) as (keyof RawAction)[];
+
+/** A column's value as `str` reads it; `invalid` when it is neither a string nor a number. */
+const invalid = Symbol('invalid');
+function text(v: unknown): string | undefined | typeof invalid {
+  if (typeof v === 'string') return v.trim();
+  if (v === undefined) return undefined;
+  if (typeof v === 'number') return String(v).trim();
+  return invalid;
+}
+
+/**
+ * The common case without zod: a plain object whose columns are strings or numbers (what every CSV
+ * row and nearly every JSON line is), read exactly as `rawRecord` reads it. Anything else returns
+ * null and goes through the schema, which names the field and what is wrong with it.
+ */
+export function readRecordFast(record: unknown): RawRecord | null {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return null;
+  const src = record as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of RECORD_FIELDS) {
+    const v = text(src[k]);
+    if (v === invalid) return null;
+    if (v !== undefined) out[k] = v;
+  }
+  const actions = src.actions;
+  if (actions !== undefined) {
+    if (!Array.isArray(actions)) return null;
+    const list: RawAction[] = [];
+    for (const a of actions as unknown[]) {
+      if (typeof a !== 'object' || a === null || Array.isArray(a)) return null;
+      const obj = a as Record<string, unknown>;
+      if (typeof obj.kind !== 'string') return null;
+      const item: Record<string, unknown> = { kind: obj.kind };
+      for (const k of ACTION_FIELDS) {
+        if (k === 'kind') continue;
+        const v = text(obj[k]);
+        if (v === invalid) return null;
+        if (v !== undefined) item[k] = v;
+      }
+      list.push(item as RawAction);
+    }
+    out.actions = list;
+  }
+  return out as RawRecord;
+}
+
 /** Validates and normalises one record; throws invalid_input naming the line and the field. */
 export function parseImportRecord(record: unknown, line: number, timeZone: string): ImportedReport {
-  const parsed = rawRecord.safeParse(record);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    fail(line, issue.path.join('.') || '(record)', issue.message);
+  let r = readRecordFast(record);
+  if (r === null) {
+    const parsed = rawRecord.safeParse(record);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      fail(line, issue.path.join('.') || '(record)', issue.message);
+    }
+    r = parsed.data;
   }
-  const r = parsed.data;
   const receivedAt =
     time(line, 'received_at', r.received_at, timeZone) ?? fail(line, 'received_at', 'required');
   let category: Category;

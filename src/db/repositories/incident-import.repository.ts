@@ -1,10 +1,11 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
-import type { AuditEntry, ImportBatch, IncidentImportPort } from '../../services/ports.ts';
+import type { ImportBatch, IncidentImportPort } from '../../services/ports.ts';
 import type { Database } from '../database.ts';
 import type { DB } from '../schema.ts';
 import { insertAudit } from './audit.repository.ts';
 import { deferIndexesIfEmpty, restoreDeferredIndexes } from '../bulk-load.ts';
+import { startImportWriterThread, type ImportWriterThread } from '../import-writer.thread.ts';
+import { auditWithIds, createSqliteImportWriter, unprepared } from '../sqlite-import-writer.ts';
 
 /** Rows per INSERT statement on PostgreSQL (bound parameters stay far below its 65,535). */
 const CHUNK = 400;
@@ -16,16 +17,6 @@ function chunks<T>(rows: T[], size = CHUNK): T[][] {
 }
 
 type Ref = { batchIndex: number } | { id: number };
-
-function auditWithIds(audit: AuditEntry, incidentIds: number[]): AuditEntry {
-  return {
-    ...audit,
-    after: {
-      ...(audit.after as object),
-      incidentIds: incidentIds.length ? [incidentIds[0], incidentIds[incidentIds.length - 1]] : [],
-    },
-  };
-}
 
 /**
  * PostgreSQL: multi-row INSERTs. Ids come back through RETURNING; a statement hands out increasing
@@ -94,7 +85,7 @@ async function writeBatchKysely(trx: Transaction<DB>, batch: ImportBatch): Promi
       .execute();
     const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
     const observables = part.flatMap((r, i) =>
-      r.observables.map((o) => ({
+      (r.observables ?? unprepared()).map((o) => ({
         report_id: ids[i]!,
         incident_id: incidentOf(r.incident),
         kind: o.kind,
@@ -130,130 +121,73 @@ async function writeBatchKysely(trx: Transaction<DB>, batch: ImportBatch): Promi
   return incidentIds;
 }
 
-/**
- * SQLite: the same rows through cached prepared statements in one synchronous transaction — no
- * SQL is compiled per batch, and lastInsertRowid gives each id directly. better-sqlite3 runs the
- * transaction to completion before anything else can use the connection.
- */
-function createSqliteWriter(handle: BetterSqlite3.Database): (batch: ImportBatch) => number[] {
-  // Index inserts of a million-row load land all over the B-trees: let the page cache hold them
-  // (a ceiling, not an allocation; the default 64 MiB turns a large import into random reads).
-  handle.pragma('cache_size = -1048576');
-  const insIncident = handle.prepare(
-    `insert into incidents (title, description, category, rsit, scanning, severity, tlp, branch_code, state,
-       opened_at, due_at, triaged_at, resolved_at, closed_at, created_by, updated_at, version)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-  );
-  const insReport = handle.prepare(
-    `insert into reports (tracking_number, status_secret_hash, channel, reporter_type, reporter_name, reporter_email,
-       reporter_phone, received_at, subject, description, category, incident_id, language, meta, created_by, created_at)
-     values (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insObservable = handle.prepare(
-    `insert into observables (report_id, incident_id, kind, value, ip_key, domain_key) values (?, ?, ?, ?, ?, ?)`,
-  );
-  const insAction = handle.prepare(
-    `insert into actions (incident_id, kind, branch_code, counterpart, occurred_at, outcome, note, created_by, created_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insAudit = handle.prepare(
-    `insert into audit_log (at, actor_id, actor, entity, entity_id, action, incident_id, before, after, ip)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  return handle.transaction((batch: ImportBatch): number[] => {
-    const now = batch.audit.at;
-    const by = batch.audit.actorId;
-    const incidentIds = batch.incidents.map((i) =>
-      Number(
-        insIncident.run(
-          i.title,
-          i.description,
-          i.category,
-          i.rsit,
-          i.scanning,
-          i.severity,
-          i.tlp,
-          i.branchCode,
-          i.state,
-          i.openedAt,
-          i.dueAt,
-          i.triagedAt,
-          i.resolvedAt,
-          i.closedAt,
-          by,
-          now,
-        ).lastInsertRowid,
-      ),
-    );
-    const incidentOf = (ref: Ref) => ('id' in ref ? ref.id : incidentIds[ref.batchIndex]!);
-    for (const r of batch.reports) {
-      const incidentId = incidentOf(r.incident);
-      const reportId = insReport.run(
-        r.trackingNumber,
-        r.channel,
-        r.reporterType,
-        r.reporterName,
-        r.reporterEmail,
-        r.reporterPhone,
-        r.receivedAt,
-        r.subject,
-        r.description,
-        r.category,
-        incidentId,
-        r.language,
-        r.meta,
-        by,
-        now,
-      ).lastInsertRowid;
-      for (const o of r.observables)
-        insObservable.run(reportId, incidentId, o.kind, o.value, o.ipKey, o.domainKey);
-    }
-    for (const a of batch.actions) {
-      insAction.run(
-        incidentOf(a.incident),
-        a.kind,
-        a.branchCode,
-        a.counterpart,
-        a.occurredAt,
-        a.outcome,
-        a.note,
-        by,
-        now,
-      );
-    }
-    const e = auditWithIds(batch.audit, incidentIds);
-    insAudit.run(
-      e.at,
-      e.actorId,
-      e.actor,
-      e.entity,
-      e.entityId,
-      e.action,
-      e.incidentId,
-      null,
-      JSON.stringify(e.after),
-      e.ip,
-    );
-    return incidentIds;
-  });
+export interface IncidentImportOptions {
+  /**
+   * SQLite files: write in a thread of its own (db/import-writer.thread.ts) so that parsing the next
+   * batch overlaps writing this one. `auto` (default): the first batch of a load is written on the
+   * caller's connection and the thread starts with the second, so a small import never waits for
+   * a thread to start; `always`: from the first batch; `never`. In-memory databases never do.
+   */
+  writerThread?: 'auto' | 'always' | 'never';
+  /**
+   * URL of a module exporting `prepareImportBatch(batch)` (services/import-prepare.ts, given by
+   * main/compose.ts): the repository runs it on each batch before writing — in the writer thread
+   * when it has one — and then reports `preparesBatches`. Without it the caller prepares batches.
+   */
+  prepareModule?: string;
 }
+
+type Prepare = (batch: ImportBatch) => ImportBatch;
 
 export function createIncidentImportRepository(
   database: Pick<Database, 'db' | 'sqlite'>,
+  options: IncidentImportOptions = {},
 ): IncidentImportPort {
   const db: Kysely<DB> = database.db;
+  const handle = database.sqlite;
+  const mode = options.writerThread ?? 'auto';
+  const threaded = handle !== null && mode !== 'never' && !handle.memory && handle.name !== '';
+  const preparesBatches = threaded && options.prepareModule !== undefined;
   let sqliteWriter: ((batch: ImportBatch) => number[]) | null = null;
+  let prepareHere: Prepare | null = null;
+  let thread: ImportWriterThread | null = null;
+  let deferred = false;
+  let batches = 0;
+
+  /** A batch written on this thread although preparesBatches: prepared here. */
+  const prepareLocally = async (batch: ImportBatch) => {
+    if (!preparesBatches || !batch.reports.some((r) => r.observables === null)) return batch;
+    prepareHere ??= ((await import(options.prepareModule!)) as { prepareImportBatch: Prepare })
+      .prepareImportBatch;
+    return prepareHere(batch);
+  };
+
   return {
+    preparesBatches,
+    writerBusy: () => thread?.busy() ?? false,
     async beginBulkLoad() {
-      return database.sqlite ? deferIndexesIfEmpty(database.sqlite) : false;
+      batches = 0;
+      deferred = handle ? deferIndexesIfEmpty(handle) : false;
+      return deferred;
     },
     async endBulkLoad() {
-      if (database.sqlite) restoreDeferredIndexes(database.sqlite);
+      const t = thread;
+      thread = null;
+      batches = 0;
+      if (t) await t.close();
+      if (handle && deferred) restoreDeferredIndexes(handle);
+      deferred = false;
     },
     async insertBatch(batch) {
-      if (database.sqlite) {
-        sqliteWriter ??= createSqliteWriter(database.sqlite);
-        return { incidentIds: sqliteWriter(batch) };
+      batches++;
+      if (handle && threaded && (mode === 'always' || batches > 1 || thread)) {
+        thread ??= startImportWriterThread(handle.name, options.prepareModule);
+        return { incidentIds: await thread.write(batch) };
+      }
+      if (handle) {
+        const ready = await prepareLocally(batch);
+        sqliteWriter ??= createSqliteImportWriter(handle);
+        return { incidentIds: sqliteWriter(ready) };
       }
       const incidentIds = await db.transaction().execute((trx) => writeBatchKysely(trx, batch));
       return { incidentIds };

@@ -32,7 +32,19 @@ export interface ImportReportRow {
   category: string;
   language: string;
   meta: string;
-  observables: { kind: string; value: string; ipKey: string | null; domainKey: string | null }[];
+  /**
+   * The observables to store; null until `prepareImportBatch` (services/import-prepare.ts) extracts
+   * them from subject and description — in the storage's writer thread when it has one
+   * (`IncidentImportPort.preparesBatches`), so that the extraction overlaps parsing.
+   */
+  observables: ImportObservableRow[] | null;
+}
+
+export interface ImportObservableRow {
+  kind: string;
+  value: string;
+  ipKey: string | null;
+  domainKey: string | null;
 }
 
 export interface ImportActionRow {
@@ -55,13 +67,31 @@ export interface ImportBatch {
 /** Bulk writes for migrating from another tracker: one transaction per batch. */
 export interface IncidentImportPort {
   /**
+   * True when insertBatch completes batches itself (prepareImportBatch, in a writer thread of its
+   * own): the caller then hands reports over with `observables: null`. Otherwise the caller
+   * prepares each batch before insertBatch.
+   */
+  readonly preparesBatches: boolean;
+  /**
+   * With preparesBatches: whether the last batch handed over is still being written (a synchronous
+   * look, no waiting). Until it is, the caller may prepare reports of its next batch itself: the
+   * writer thread then prepares only the rest, and the two threads share the work evenly.
+   */
+  writerBusy(): boolean;
+  /**
    * Before a load: where the storage gains from it (an empty embedded database), set secondary
    * indexes aside until endBulkLoad. Returns whether it did; a crash in between is repaired when
    * the database is next opened.
    */
   beginBulkLoad(): Promise<boolean>;
-  /** After a load that began with beginBulkLoad() === true: build the indexes. */
+  /**
+   * After every load (whatever beginBulkLoad returned), once no insertBatch is pending: builds the
+   * indexes set aside, stops a writer thread.
+   */
   endBulkLoad(): Promise<void>;
-  /** Writes the batch atomically; returns the ids given to the batch's incidents, in order. */
+  /**
+   * Writes the batch atomically; returns the ids given to the batch's incidents, in order. Batches
+   * are written in the order given; the caller may hand over the next one only after this resolves.
+   */
   insertBatch(batch: ImportBatch): Promise<{ incidentIds: number[] }>;
 }

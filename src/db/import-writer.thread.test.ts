@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
+import { seedTestBranches } from '../../test/support/seed.ts';
+import type { ImportBatch } from '../services/ports.ts';
+import { startImportWriterThread } from './import-writer.thread.ts';
+
+const PREPARE_MODULE = new URL('../services/import-prepare.ts', import.meta.url).href;
+
+function batchOf(text: string, branchCode = 'CN-BJ'): ImportBatch {
+  const at = '2007-07-01T00:00:00.000Z';
+  return {
+    incidents: [
+      {
+        title: text,
+        description: text,
+        category: 'spam',
+        rsit: 'abusive-content/spam',
+        scanning: 0,
+        severity: 'medium',
+        tlp: 'amber',
+        branchCode,
+        state: 'new',
+        openedAt: at,
+        dueAt: null,
+        triagedAt: null,
+        resolvedAt: null,
+        closedAt: null,
+      },
+    ],
+    reports: [
+      {
+        incident: { batchIndex: 0 },
+        trackingNumber: `2007-${text.toUpperCase().padEnd(5, '0').slice(0, 5)}-00000`,
+        channel: 'email',
+        reporterType: 'individual',
+        reporterName: '',
+        reporterEmail: '',
+        reporterPhone: '',
+        receivedAt: at,
+        subject: '',
+        description: `${text} from 198.51.100.7`,
+        category: 'spam',
+        language: 'en',
+        meta: '{}',
+        observables: null,
+      },
+    ],
+    actions: [],
+    audit: {
+      at,
+      actorId: null,
+      actor: 'system:test',
+      entity: 'import',
+      entityId: 'test',
+      action: 'import',
+      incidentId: null,
+      before: null,
+      after: {},
+      ip: '',
+    },
+  };
+}
+
+// The writer thread exists for SQLite files only.
+describe('import writer thread (SQLite)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase('sqlite');
+    await seedTestBranches(t.db);
+  });
+  afterAll(async () => {
+    await t.destroy();
+  });
+
+  it('writes batches in order on its own connection, prepares them, and fails a batch naming a missing branch', async () => {
+    const thread = startImportWriterThread(t.sqlite!.name, PREPARE_MODULE);
+    const first = thread.write(batchOf('one'));
+    expect(thread.busy()).toBe(true);
+    const second = thread.write(batchOf('two'));
+    const [a, b] = await Promise.all([first, second]);
+    expect(b[0]).toBe(a[0]! + 1);
+    expect(thread.busy()).toBe(false);
+
+    // foreign keys are off on the thread's connection: the batch check stands in for them
+    await expect(thread.write(batchOf('three', 'CN-NOWHERE'))).rejects.toThrow(/no branch CN-NOWHERE/);
+    await thread.close();
+
+    const rows = await t.db
+      .selectFrom('reports')
+      .innerJoin('observables', 'observables.report_id', 'reports.id')
+      .select(['reports.incident_id', 'observables.value'])
+      .orderBy('reports.id')
+      .execute();
+    expect(rows).toEqual([
+      { incident_id: a[0], value: '198.51.100.7' },
+      { incident_id: b[0], value: '198.51.100.7' },
+    ]);
+    expect(await t.db.selectFrom('incidents').select('title').orderBy('id').execute()).toEqual([
+      { title: 'one' },
+      { title: 'two' },
+    ]);
+  });
+});

@@ -1,0 +1,139 @@
+import { Worker } from 'node:worker_threads';
+import type { ImportBatch } from '../services/ports.ts';
+
+export interface WriterStart {
+  file: string;
+  /** URL of a module exporting prepareImportBatch(batch), run on each batch before it is written. */
+  prepareModule?: string;
+  /** One Int32: the number of batches written so far (Atomics), for a synchronous `busy()`. */
+  progress: SharedArrayBuffer;
+}
+export type WriterRequest = { type: 'write'; seq: number; batch: PackedBatch } | { type: 'close' };
+
+/**
+ * A batch as it crosses to the thread: each list of rows as one array per column. Copying (the
+ * structured clone) then costs the sending thread — the busier one — far less than rows as
+ * objects, whose every property name would be copied with every row.
+ */
+export interface PackedBatch {
+  incidents: PackedRows;
+  reports: PackedRows;
+  actions: PackedRows;
+  audit: ImportBatch['audit'];
+}
+interface PackedRows {
+  length: number;
+  columns: Record<string, unknown[]>;
+}
+
+function packRows(rows: readonly object[]): PackedRows {
+  const columns: Record<string, unknown[]> = {};
+  if (rows.length > 0) {
+    for (const key of Object.keys(rows[0]!)) {
+      const column = new Array<unknown>(rows.length);
+      for (let i = 0; i < rows.length; i++) column[i] = (rows[i] as Record<string, unknown>)[key];
+      columns[key] = column;
+    }
+  }
+  return { length: rows.length, columns };
+}
+
+function unpackRows<T>(packed: PackedRows): T[] {
+  const keys = Object.keys(packed.columns);
+  const rows: T[] = new Array(packed.length);
+  for (let i = 0; i < packed.length; i++) {
+    const row: Record<string, unknown> = {};
+    for (const key of keys) row[key] = packed.columns[key]![i];
+    rows[i] = row as T;
+  }
+  return rows;
+}
+
+export function packBatch(batch: ImportBatch): PackedBatch {
+  return {
+    incidents: packRows(batch.incidents),
+    reports: packRows(batch.reports),
+    actions: packRows(batch.actions),
+    audit: batch.audit,
+  };
+}
+
+export function unpackBatch(packed: PackedBatch): ImportBatch {
+  return {
+    incidents: unpackRows(packed.incidents),
+    reports: unpackRows(packed.reports),
+    actions: unpackRows(packed.actions),
+    audit: packed.audit,
+  };
+}
+export type WriterReply =
+  | { type: 'written'; seq: number; incidentIds: number[] }
+  | { type: 'failed'; seq: number; message: string }
+  | { type: 'closed' };
+
+export interface ImportWriterThread {
+  /** Hands a batch to the thread; resolves with its incident ids once it is committed. */
+  write(batch: ImportBatch): Promise<number[]>;
+  /** Whether a batch handed over is still being written (no waiting). */
+  busy(): boolean;
+  /** Waits for every batch handed over, closes the thread's connection and ends the thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the import writer thread on a SQLite file (db/import-writer.worker.ts): batches are copied
+ * to it (structured clone) and written in the order given, so the caller can parse the next batch
+ * while the previous one is written. Errors of a batch reject that batch's promise.
+ */
+export function startImportWriterThread(file: string, prepareModule?: string): ImportWriterThread {
+  const progress = new SharedArrayBuffer(4);
+  const done = new Int32Array(progress);
+  const worker = new Worker(new URL('./import-writer.worker.mjs', import.meta.url), {
+    workerData: { file, prepareModule, progress } satisfies WriterStart,
+  });
+  const pending = new Map<number, { resolve: (ids: number[]) => void; reject: (e: Error) => void }>();
+  let seq = 0;
+  let failure: Error | null = null;
+  let closed: Promise<void> | null = null;
+  let onClosed: (() => void) | null = null;
+
+  const failAll = (e: Error) => {
+    failure ??= e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+    onClosed?.();
+  };
+  worker.on('message', (reply: WriterReply) => {
+    if (reply.type === 'closed') return onClosed?.();
+    const p = pending.get(reply.seq);
+    pending.delete(reply.seq);
+    if (reply.type === 'written') p?.resolve(reply.incidentIds);
+    else p?.reject(new Error(reply.message));
+  });
+  worker.on('error', (e) => failAll(e));
+  worker.on('exit', (code) => failAll(new Error(`import writer thread exited (${code})`)));
+
+  return {
+    write(batch) {
+      if (failure) return Promise.reject(failure);
+      if (closed) return Promise.reject(new Error('import writer thread is closed'));
+      const n = ++seq;
+      return new Promise<number[]>((resolve, reject) => {
+        pending.set(n, { resolve, reject });
+        worker.postMessage({ type: 'write', seq: n, batch: packBatch(batch) } satisfies WriterRequest);
+      });
+    },
+    busy() {
+      return failure === null && Atomics.load(done, 0) < seq;
+    },
+    close() {
+      closed ??= failure
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            onClosed = resolve;
+            worker.postMessage({ type: 'close' } satisfies WriterRequest);
+          });
+      return closed;
+    },
+  };
+}
