@@ -392,7 +392,7 @@ export function createIncidentService(deps: IncidentServiceDeps): IncidentServic
     async createReport(actor, rawInput, origin) {
       const input = parseInput(createReportInputSchema, rawInput, 'report');
       if (actor === null) {
-        const staffOnly = (['incidentId', 'branchCode', 'severity', 'tlp'] as const).filter(
+        const staffOnly = (['incidentId', 'branchCode', 'severity', 'tlp', 'observables'] as const).filter(
           (k) => input[k] !== undefined,
         );
         if (input.channel !== 'web') throw fieldError('channel', 'public reports come through the web form');
@@ -424,7 +424,7 @@ export function createIncidentService(deps: IncidentServiceDeps): IncidentServic
         const t = attachmentText(a);
         if (t !== null) texts.push(t);
       }
-      const observables: Observable[] = extractObservables(texts.join('\n'));
+      const observables: Observable[] = input.observables ?? extractObservables(texts.join('\n'));
       const statusSecret = Buffer.from(random(24)).toString('base64url');
       let trackingNumber = generateTrackingNumber(new Date(receivedAt), random(10));
       const branchCode =

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { invalidInput, type FieldIssue } from '../shared/errors.ts';
 import { actionKindSchema, actionOutcomeSchema, type ActionKind, type ActionOutcome } from './actions.ts';
 import { categorySchema, rsitSchema, type Category } from './categories.ts';
-import type { ObservableKind } from './observables.ts';
+import { observableSchema, type ObservableKind } from './observables.ts';
 import { severitySchema, tlpSchema, type Severity, type Tlp } from './severity.ts';
 import { incidentStateSchema, type IncidentState } from './states.ts';
 
@@ -185,6 +185,11 @@ export const createReportInputSchema = z
     language: z.enum(REPORT_LANGUAGES).default('zh-CN'),
     attachments: z.array(attachmentInputSchema).max(20).default([]),
     meta: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Exactly these observables (staff and system callers, e.g. the mail intake passing a machine
+     * report's own); absent: extracted from the subject, description and text attachments.
+     */
+    observables: z.array(observableSchema).max(10_000).optional(),
     /** Attach to this existing incident instead of opening one. */
     incidentId: idSchema.optional(),
     /** Open a new incident for the report (default); false leaves it unattached for triage. */

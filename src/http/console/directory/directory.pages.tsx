@@ -539,6 +539,9 @@ async function renderDetails(c: Ctx, deps: AppDeps, actor: Actor, id: number, st
               </tr>
             </tbody>
           </table>
+          <p>
+            <a href={`${action}/notify`}>{t(c, 'notify.settings.link')}</a>
+          </p>
         </section>
 
         <section class="panel">

@@ -533,6 +533,11 @@ async function renderIncident(c: Ctx, deps: AppDeps, actor: Actor, id: number, s
           </section>
         ) : null}
 
+        <section class="panel" id="mail" hx-get={`${base}/mail/panel`} hx-trigger="load" hx-swap="beforeend">
+          <h2>{t(c, 'notify.panel.title')}</h2>
+          <a href={`${base}/mail`}>{t(c, 'notify.panel.open')}</a>
+        </section>
+
         <section class="panel">
           <h2>{tt(c, 'detail.reports', { count: incident.reports.length })}</h2>
           {incident.reports.length === 0 ? <p class="muted">{tt(c, 'detail.no_reports')}</p> : null}
