@@ -5,7 +5,9 @@
  */
 const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   incidents: () => import('./incidents.bench.ts'),
+  pipeline: () => import('./pipeline.bench.ts'),
   observables: () => import('./observables.bench.ts'),
+  mail: () => import('./mail.bench.ts'),
   geo: () => import('./geo.bench.ts'),
   parsers: () => import('./parsers.bench.ts'),
 };

@@ -52,6 +52,23 @@ export const configSchema = z.object({
     })
     .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The feeds configuration (feeds.yaml or .json); empty: `<dataDir>/feeds.yaml`. */
+  feedsFile: z.string().default(''),
+  /** The feed pipeline's workers (docs/pipeline.md). */
+  pipeline: z
+    .object({
+      /** Events per batch (one transaction each). */
+      batchSize: z.number().int().min(1).max(100_000).default(10_000),
+      /** A claimed raw report untouched this long is taken over by another worker, seconds. */
+      leaseSeconds: z.number().int().positive().default(300),
+      /** Seconds between looks for pending raw reports (watch mode, serve, worker). */
+      pollSeconds: z.number().positive().default(5),
+      /** Run the pipeline loop inside `certops serve`. */
+      inServe: z.boolean().default(true),
+      /** Largest accepted feed upload (POST /api/v1/feeds/{name}/reports), bytes. */
+      uploadLimit: z.number().int().positive().default(1_073_741_824),
+    })
+    .prefault({}),
   /** The public site: who runs it and how people reach them (defaults: the seed report's CNCERT/CC). */
   site: z
     .object({
@@ -73,6 +90,89 @@ export const configSchema = z.object({
       formSecret: z.string().min(32).optional(),
       /** How long a public form stays valid after it was served, hours. */
       formMaxAgeHours: z.number().positive().default(12),
+    })
+    .prefault({}),
+  /** E-mail: inbound (SMTP listener) and outbound (relay, outbox, notifications). */
+  mail: z
+    .object({
+      /** The tag of the threading subject prefix `[certops #123]` (shared by inbound and outbound). */
+      subjectTag: z.string().trim().min(1).max(40).default('certops'),
+      /** Inbound: the built-in SMTP listener started by `certops serve` and `certops mail serve`. */
+      smtp: z
+        .object({
+          enabled: z.boolean().default(true),
+          host: z.string().min(1).default('127.0.0.1'),
+          port: z.number().int().min(0).max(65535).default(2525),
+        })
+        .prefault({}),
+      /** Inbound: the mail domain; the default report address is report@<domain>. */
+      domain: z.string().trim().min(1).default('localhost'),
+      /** Inbound: largest accepted message, bytes (SMTP SIZE; 552 over it). */
+      maxMessageBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(25 * 1024 * 1024),
+      /** Inbound: recipients accepted per message; the rest get 452. */
+      maxRecipients: z.number().int().positive().default(100),
+      /** Inbound: report addresses and the branch each routes to; empty: report@<domain> → national centre. */
+      addresses: z
+        .array(z.object({ address: z.email(), branchCode: z.string().trim().min(1).max(32) }))
+        .default([]),
+      /** Inbound: seconds between looks for stored, unprocessed messages (new mail also wakes the processor). */
+      processIntervalSeconds: z.number().positive().default(30),
+      /** Inbound: the acknowledgement a new reporter gets (from `mail.from`). */
+      autoAck: z
+        .object({
+          enabled: z.boolean().default(true),
+          /** Acknowledgements per reporter address per hour; beyond it none (loop breaker). */
+          maxPerHourPerAddress: z.number().int().min(0).default(3),
+          /** `auto`: Chinese when the message is, else English. */
+          language: z.enum(['auto', 'zh-CN', 'en']).default('auto'),
+          /** Acknowledge machine-readable reports (ARF, X-ARF, XARF, IODEF) too. */
+          machineReports: z.boolean().default(false),
+        })
+        .prefault({}),
+      /** From address of outgoing mail. */
+      from: z.email().default('certops@localhost'),
+      /** Display name of the From address (empty: the site's short name). */
+      fromName: z.string().trim().max(200).default(''),
+      /** Host part of generated Message-IDs `<uuid@host>` (empty: the From address's domain). */
+      messageIdHost: z.string().trim().max(255).default(''),
+      /** The SMTP relay outgoing mail goes through; host empty = no relay (mail stays queued). */
+      relay: z
+        .object({
+          host: z.string().trim().default(''),
+          port: z.number().int().min(1).max(65535).default(25),
+          /** TLS from the start (port 465); otherwise STARTTLS when the relay offers it. */
+          secure: z.boolean().default(false),
+          user: z.string().default(''),
+          pass: z.string().default(''),
+          /** Connection and greeting timeout, milliseconds. */
+          timeoutMs: z.number().int().positive().default(30_000),
+        })
+        .prefault({}),
+      /** OpenPGP signing of outgoing mail (PGP/MIME, RFC 3156) with the CERT's key, when keyFile is set. */
+      pgp: z
+        .object({
+          /** Armored private key file. */
+          keyFile: z.string().optional(),
+          passphrase: z.string().optional(),
+        })
+        .prefault({}),
+      /** The outbox sender loop inside `serve`: how often it looks for due mail, seconds. */
+      outboxPollSeconds: z.number().int().positive().default(30),
+      /** Bulk notifications (grouped per contact and interval, with a CSV). */
+      notify: z
+        .object({
+          /** Interval of organisations with none set (and of contacts outside the directory). */
+          defaultInterval: z.enum(['hourly', 'daily', 'weekly']).default('daily'),
+          /** The scheduler inside `serve` runs every N minutes (0: off). */
+          runEveryMinutes: z.number().int().min(0).default(60),
+          /** Rows per mail at most (the rest go in the next run). */
+          maxRowsPerMail: z.number().int().positive().default(10_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });
@@ -99,7 +199,21 @@ const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boole
   CERTOPS_LANGUAGE: { key: 'language', type: 'string' },
   CERTOPS_LOG_LEVEL: { key: 'logLevel', type: 'string' },
   CERTOPS_TIME_ZONE: { key: 'timeZone', type: 'string' },
+  CERTOPS_FEEDS_FILE: { key: 'feedsFile', type: 'string' },
   CERTOPS_FORM_SECRET: { key: 'site.formSecret', type: 'string' },
+  CERTOPS_SMTP_HOST: { key: 'mail.smtp.host', type: 'string' },
+  CERTOPS_SMTP_PORT: { key: 'mail.smtp.port', type: 'number' },
+  CERTOPS_SMTP_ENABLED: { key: 'mail.smtp.enabled', type: 'boolean' },
+  CERTOPS_MAIL_DOMAIN: { key: 'mail.domain', type: 'string' },
+  CERTOPS_MAIL_MAX_BYTES: { key: 'mail.maxMessageBytes', type: 'number' },
+  CERTOPS_MAIL_SUBJECT_TAG: { key: 'mail.subjectTag', type: 'string' },
+  CERTOPS_MAIL_AUTO_ACK: { key: 'mail.autoAck.enabled', type: 'boolean' },
+  CERTOPS_MAIL_FROM: { key: 'mail.from', type: 'string' },
+  CERTOPS_SMTP_RELAY_HOST: { key: 'mail.relay.host', type: 'string' },
+  CERTOPS_SMTP_RELAY_PORT: { key: 'mail.relay.port', type: 'number' },
+  CERTOPS_SMTP_RELAY_USER: { key: 'mail.relay.user', type: 'string' },
+  CERTOPS_SMTP_RELAY_PASS: { key: 'mail.relay.pass', type: 'string' },
+  CERTOPS_PGP_PASSPHRASE: { key: 'mail.pgp.passphrase', type: 'string' },
 };
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {

@@ -7,6 +7,10 @@ import * as m0003 from './migrations/0003_index_auth.ts';
 import * as m0004 from './migrations/0004_index_incident_search.ts';
 import * as m0005 from './migrations/0005_trim_write_indexes.ts';
 import * as m0006 from './migrations/0006_create_deferred_indexes.ts';
+import * as m0007 from './migrations/0007_create_mail.ts';
+import * as m0008 from './migrations/0008_create_outbound.ts';
+import * as m0009 from './migrations/0009_create_pipeline.ts';
+import * as m0010 from './migrations/0010_create_malware_families.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +20,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_index_incident_search': m0004,
   '0005_trim_write_indexes': m0005,
   '0006_create_deferred_indexes': m0006,
+  '0007_create_mail': m0007,
+  '0008_create_outbound': m0008,
+  '0009_create_pipeline': m0009,
+  '0010_create_malware_families': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

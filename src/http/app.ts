@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { FEED_UPLOAD_PATH } from './api/feeds/feeds.routes.ts';
 import { secureHeaders } from 'hono/secure-headers';
 import { randomUUID } from 'node:crypto';
 import { negotiateLang, isLang } from '../i18n/index.ts';
@@ -77,9 +78,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const plainBody = bodyLimit({ maxSize: config.http.bodyLimit, onError: tooLarge(config.http.bodyLimit) });
   const uploadBody = bodyLimit({ maxSize: uploadMax, onError: tooLarge(config.http.uploadLimit) });
   app.use('*', (c, next) =>
-    /^multipart\/form-data/i.test(c.req.header('content-type') ?? '')
-      ? uploadBody(c, next)
-      : plainBody(c, next),
+    // feed uploads stream into raw reports under their own limit (pipeline.uploadLimit)
+    c.req.method === 'POST' && FEED_UPLOAD_PATH.test(c.req.path)
+      ? next()
+      : /^multipart\/form-data/i.test(c.req.header('content-type') ?? '')
+        ? uploadBody(c, next)
+        : plainBody(c, next),
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -1,27 +1,37 @@
 import type { Catalogue, Lang } from './catalogue.ts';
 import { auth } from './messages/auth.ts';
+import { botnets } from './messages/botnets.ts';
+import { events } from './messages/events.ts';
 import { common } from './messages/common.ts';
 import { consoleIncidents } from './messages/console-incidents.ts';
 import { directory } from './messages/directory.ts';
 import { incidents } from './messages/incidents.ts';
+import { mail } from './messages/mail.ts';
 import { mailFormats } from './messages/mail-formats.ts';
 import { publicSite } from './messages/public.ts';
+import { pipeline } from './messages/pipeline.ts';
 import { parsers } from './messages/parsers.ts';
 import { stats } from './messages/stats.ts';
+import { notify } from './messages/notify.ts';
 
 export { LANGUAGES, isLang, negotiateLang, type Catalogue, type Lang } from './catalogue.ts';
 
 /** Every area's catalogue. An area adds its file under messages/ and one entry here. */
 export const CATALOGUES: Record<string, Catalogue> = {
   auth,
+  botnets,
+  events,
   common,
   'console-incidents': consoleIncidents,
   directory,
   incidents,
+  mail,
   'mail-formats': mailFormats,
   public: publicSite,
+  pipeline,
   parsers,
   stats,
+  notify,
 };
 
 const merged: Record<Lang, Map<string, string>> = { 'zh-CN': new Map(), en: new Map() };

@@ -11,6 +11,9 @@ export async function bootstrap(services: AppServices, config: Config, logger: L
   const seeded = await services.directory.seedDefaults();
   if (seeded.branchesInserted || seeded.organisationsInserted)
     logger.info(seeded, 'seeded the default directory');
+  // Default malware family catalogue (only when empty).
+  const families = await services.malwareFamilies.seedDefaults();
+  if (families.inserted) logger.info(families, 'seeded the default malware family catalogue');
   // The first admin: CERTOPS_ADMIN_PASSWORD, or a one-time password printed once (stdout).
   const admin = await services.auth.ensureAdmin(config.adminPassword);
   if (admin.oneTimePassword)

@@ -19,12 +19,38 @@ import { createIncidentService } from '../services/incident.service.ts';
 import { createSavedViewsRepository } from '../db/repositories/saved-views.repository.ts';
 import { createSavedViewService } from '../services/saved-view.service.ts';
 import { createDashboardService } from '../services/dashboard.service.ts';
+import { composeMailServices } from './compose-mail.ts';
+import { composeMailIntake, outboxMailSender } from './compose-mail-intake.ts';
+import { composePipelineService } from './compose-pipeline.ts';
+import { createBotnetStatsService } from '../services/botnet-stats.service.ts';
+import { createBotnetStatsRepository } from '../db/repositories/botnet-stats.repository.ts';
+import { createMalwareFamilyService } from '../services/malware-family.service.ts';
+import { createMalwareFamiliesRepository } from '../db/repositories/malware-families.repository.ts';
+import { createEventsQueryService } from '../services/events-query.service.ts';
+import { createEventsQueryRepository } from '../db/repositories/events-query.repository.ts';
+import { createRuleMatchService } from '../services/rule-match.service.ts';
+import { createRuleMatchesRepository } from '../db/repositories/rule-matches.repository.ts';
 
 /** Builds every service over one database. The only place that joins db/ to services/. */
 export function composeServices(database: Database, config: Config, clock: Clock = systemClock): AppServices {
   const { db } = database;
   return {
     ping: () => database.ping(),
+    ...composeMailServices(db, config, clock),
+    mailIntake: composeMailIntake(
+      db,
+      config,
+      clock,
+      outboxMailSender(composeMailServices(db, config, clock).mailOutbound),
+    ),
+    botnetStats: createBotnetStatsService({
+      botnets: createBotnetStatsRepository(db),
+      timeZone: config.timeZone,
+    }),
+    malwareFamilies: createMalwareFamilyService({ families: createMalwareFamiliesRepository(db), clock }),
+    events: createEventsQueryService({ events: createEventsQueryRepository(db), timeZone: config.timeZone }),
+    ruleMatches: createRuleMatchService({ matches: createRuleMatchesRepository(db) }),
+    pipeline: composePipelineService(database, config, clock),
     incidents: createIncidentService({
       incidents: createIncidentsRepository(db),
       audit: createAuditRepository(db),
@@ -60,7 +86,9 @@ export function composeServices(database: Database, config: Config, clock: Clock
       timeZone: config.timeZone,
     }),
     imports: createImportService({
-      imports: createIncidentImportRepository(database),
+      imports: createIncidentImportRepository(database, {
+        prepareModule: new URL('../services/import-prepare.ts', import.meta.url).href,
+      }),
       loadBranches: async () =>
         (await db.selectFrom('branches').selectAll().execute()).map((b) => ({
           code: b.code,

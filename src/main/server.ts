@@ -4,6 +4,9 @@ import type { Config } from '../config/config.ts';
 import { createApp } from '../http/app.ts';
 import { composeServices, openMigratedDatabase } from './compose.ts';
 import { bootstrap } from './bootstrap.ts';
+import { startServePipeline } from './compose-pipeline.ts';
+import { startMailLoops } from './mail-loops.ts';
+import { startConfiguredMailIntake } from './mail-intake.ts';
 
 export interface RunningServer {
   port: number;
@@ -15,6 +18,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const database = await openMigratedDatabase(config, logger);
   const services = composeServices(database, config);
   await bootstrap(services, config, logger);
+  const pipelineLoop = startServePipeline(services, config, database.dialect, logger);
+  const mailLoops = startMailLoops(services, config, logger);
+  const mailIntake = await startConfiguredMailIntake(services, config, logger);
   const app = createApp({ config, services, logger });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, () =>
@@ -30,6 +36,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     (closing ??= (async () => {
       logger.info('shutting down: finishing requests');
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pipelineLoop?.stop();
+      await mailIntake?.close();
+      await mailLoops.stop();
       await database.close();
       logger.info('stopped');
     })());

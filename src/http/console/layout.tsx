@@ -49,6 +49,8 @@ const NAV: { href: string; key: string; show: (a: Actor) => boolean }[] = [
     show: (a) => can(a.role, 'stats.read') && can(a.role, 'incident.read'),
   },
   { href: '/console/stats', key: 'nav.stats', show: (a) => can(a.role, 'stats.read') },
+  { href: '/console/pipeline/events', key: 'nav.events', show: (a) => can(a.role, 'incident.read') },
+  { href: '/console/mail', key: 'mail.nav', show: (a) => can(a.role, 'incident.read') },
   { href: '/console/users', key: 'nav.users', show: (a) => can(a.role, 'user.manage') },
 ];
 

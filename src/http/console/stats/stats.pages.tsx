@@ -93,6 +93,11 @@ function StatsBody(props: { c: Ctx; s: IncidentStats }) {
   return (
     <div>
       <h1>{t(c, 'stats.title')}</h1>
+      <p>
+        <a href={`/console/stats/botnets?from=${s.period.from}&to=${s.period.to}`}>
+          {t(c, 'events.nav.botnets')}
+        </a>
+      </p>
       <form method="get" action="/console/stats" class="grid filters panel">
         <label>
           {t(c, 'stats.from')} <input type="date" name="from" value={s.period.from} required />

@@ -1,0 +1,762 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import type { FeedEvent } from '../../core/events/event.ts';
+import { ipToKey } from '../../core/directory/network-keys.ts';
+import type {
+  BatchResult,
+  BatchWrite,
+  DeadLetterRecord,
+  EventUpsert,
+  FeedStateRecord,
+  PipelinePort,
+  RawReportRecord,
+  RawReportSource,
+  RawReportState,
+} from '../../services/ports.ts';
+import type { Database } from '../database.ts';
+import type { DB, RawReportsTable } from '../schema.ts';
+
+/*
+ * The pipeline store. The hot path is commitBatch: one transaction per batch that upserts the
+ * deduplicated events, records each report's share (event_sources), stores dead letters and
+ * moves the checkpoint. SQLite runs it through prepared multi-row statements on the raw handle
+ * (synchronous, no per-row await); PostgreSQL through `unnest` of one array per column, so a
+ * statement has ~45 parameters whatever the batch size.
+ */
+
+/** Event columns filled from FeedEvent fields, in insert order, with their PostgreSQL array type. */
+const FIELD_COLUMNS: readonly (readonly [column: string, field: string, pgType: 'text' | 'int8'])[] = [
+  ['classification_taxonomy', 'classification.taxonomy', 'text'],
+  ['classification_type', 'classification.type', 'text'],
+  ['classification_identifier', 'classification.identifier', 'text'],
+  ['source_ip', 'source.ip', 'text'],
+  ['source_port', 'source.port', 'int8'],
+  ['source_asn', 'source.asn', 'int8'],
+  ['source_as_name', 'source.as_name', 'text'],
+  ['source_cc', 'source.geolocation.cc', 'text'],
+  ['source_province', 'source.geolocation.province', 'text'],
+  ['source_city', 'source.geolocation.city', 'text'],
+  ['source_branch', 'source.branch', 'text'],
+  ['source_fqdn', 'source.fqdn', 'text'],
+  ['source_url', 'source.url', 'text'],
+  ['source_org_id', 'source.org_id', 'int8'],
+  ['destination_ip', 'destination.ip', 'text'],
+  ['destination_port', 'destination.port', 'int8'],
+  ['destination_asn', 'destination.asn', 'int8'],
+  ['destination_cc', 'destination.geolocation.cc', 'text'],
+  ['destination_province', 'destination.geolocation.province', 'text'],
+  ['destination_branch', 'destination.branch', 'text'],
+  ['destination_fqdn', 'destination.fqdn', 'text'],
+  ['destination_url', 'destination.url', 'text'],
+  ['destination_org_id', 'destination.org_id', 'int8'],
+  ['malware_name', 'malware.name', 'text'],
+  ['malware_family', 'malware.family', 'text'],
+  ['protocol_transport', 'protocol.transport', 'text'],
+  ['protocol_application', 'protocol.application', 'text'],
+];
+
+/** Fields with a column of their own (or implied by the row): not repeated in `fields`. */
+const COLUMN_FIELDS: ReadonlySet<string> = new Set([
+  ...FIELD_COLUMNS.map((c) => c[1]),
+  'feed.name',
+  'time.source',
+  'extra',
+  'raw',
+]);
+
+const OTHER_COLUMNS: readonly (readonly [string, 'text' | 'int8'])[] = [
+  ['raw_report_id', 'int8'],
+  ['line', 'int8'],
+  ['feed', 'text'],
+  ['time_source', 'text'],
+  ['first_seen', 'text'],
+  ['last_seen', 'text'],
+  ['count', 'int8'],
+  ['dedup_key', 'text'],
+  ['source_ip_key', 'text'],
+  ['destination_ip_key', 'text'],
+  ['fields', 'text'],
+  ['extra', 'text'],
+  ['created_at', 'text'],
+];
+
+const ALL_COLUMNS = [...OTHER_COLUMNS.map((c) => c[0]), ...FIELD_COLUMNS.map((c) => c[0])];
+const ALL_PG_TYPES = [...OTHER_COLUMNS.map((c) => c[1]), ...FIELD_COLUMNS.map((c) => c[2])];
+const WIDTH = ALL_COLUMNS.length;
+
+/** Rows per SQLite statement (parameters: rows × WIDTH stay below SQLite's 32,766). */
+const SQLITE_ROWS = 200;
+const SOURCE_ROWS = 500;
+const FIND_ROWS = 500;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** The 32-hex key of an address, fast for dotted IPv4 (the common case); null when not an address. */
+function keyOf(ip: unknown): string | null {
+  if (typeof ip !== 'string' || ip === '') return null;
+  const m = IPV4.exec(ip);
+  if (m) {
+    let hex = '00000000000000000000ffff';
+    for (let i = 1; i <= 4; i++) {
+      const n = Number(m[i]);
+      if (n > 255) return null;
+      hex += n < 16 ? `0${n.toString(16)}` : n.toString(16);
+    }
+    return hex;
+  }
+  return ipToKey(ip);
+}
+
+function textOrNull(v: unknown): string | null {
+  if (v === undefined || v === null || v === '') return null;
+  return typeof v === 'string' ? v : String(v);
+}
+
+function intOrNull(v: unknown): number | null {
+  if (v === undefined || v === null || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** One events row as positional values in ALL_COLUMNS order. */
+function rowValues(u: EventUpsert, reportId: number, feed: string, at: string): unknown[] {
+  const e = u.event as Record<string, unknown>;
+  let fields: Record<string, unknown> | null = null;
+  for (const k in e) {
+    if (COLUMN_FIELDS.has(k)) continue;
+    const v = e[k];
+    if (v === undefined || v === null || v === '') continue;
+    (fields ??= {})[k] = v;
+  }
+  const extra = (u.event as FeedEvent).extra;
+  const out: unknown[] = [
+    reportId,
+    u.line,
+    feed,
+    textOrNull(e['time.source']) ?? u.firstSeen,
+    u.firstSeen,
+    u.lastSeen,
+    u.count,
+    u.dedupKey,
+    keyOf(e['source.ip']),
+    keyOf(e['destination.ip']),
+    fields ? JSON.stringify(fields) : '{}',
+    extra && Object.keys(extra).length > 0 ? JSON.stringify(extra) : '{}',
+    at,
+  ];
+  for (const [, field, type] of FIELD_COLUMNS)
+    out.push(type === 'int8' ? intOrNull(e[field]) : textOrNull(e[field]));
+  return out;
+}
+
+function toRawReport(r: Selectable<RawReportsTable>): RawReportRecord {
+  return {
+    id: Number(r.id),
+    feed: r.feed,
+    fileName: r.file_name,
+    source: r.source as RawReportSource,
+    receivedAt: r.received_at,
+    bytes: Number(r.bytes),
+    sha256: r.sha256,
+    state: r.state as RawReportState,
+    claimedBy: r.claimed_by,
+    claimedAt: r.claimed_at,
+    attempts: Number(r.attempts),
+    linesDone: Number(r.lines_done),
+    eventsCount: Number(r.events_count),
+    errorsCount: Number(r.errors_count),
+    error: r.error,
+    finishedAt: r.finished_at,
+  };
+}
+
+function isRetryable(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === '40P01' || code === '40001';
+}
+
+class LostClaim extends Error {}
+
+interface SqliteStatements {
+  find: SQLite.Statement;
+  findOne: SQLite.Statement;
+  insert: SQLite.Statement;
+  insertOne: SQLite.Statement;
+  merge: SQLite.Statement;
+  sources: SQLite.Statement;
+  sourceOne: SQLite.Statement;
+  deadLetter: SQLite.Statement;
+  checkpoint: SQLite.Statement;
+  touch: SQLite.Statement;
+}
+
+function eventInsertSql(rows: number): string {
+  const tuple = `(${new Array(WIDTH).fill('?').join(',')})`;
+  return `insert into events (${ALL_COLUMNS.join(',')}) values ${new Array(rows).fill(tuple).join(',')} returning id, dedup_key`;
+}
+
+function sourcesSql(rows: number): string {
+  return (
+    `insert into event_sources (raw_report_id, event_id, count) values ${new Array(rows).fill('(?,?,?)').join(',')} ` +
+    `on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`
+  );
+}
+
+function prepareSqlite(handle: SQLite.Database): SqliteStatements {
+  return {
+    find: handle.prepare(
+      `select id, dedup_key from events where dedup_key in (${new Array(FIND_ROWS).fill('?').join(',')})`,
+    ),
+    findOne: handle.prepare('select id, dedup_key from events where dedup_key = ?'),
+    insert: handle.prepare(eventInsertSql(SQLITE_ROWS)),
+    insertOne: handle.prepare(eventInsertSql(1)),
+    merge: handle.prepare(
+      'update events set count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) where id = ?',
+    ),
+    sources: handle.prepare(sourcesSql(SOURCE_ROWS)),
+    sourceOne: handle.prepare(sourcesSql(1)),
+    deadLetter: handle.prepare(
+      'insert into dead_letters (raw_report_id, feed, line, raw, error, attempts, created_at) values (?,?,?,?,?,1,?)',
+    ),
+    checkpoint: handle.prepare(
+      `update raw_reports set lines_done = ?, claimed_at = ?, events_count = events_count + ?, errors_count = errors_count + ?
+       where id = ? and claimed_by = ? and state = 'processing'`,
+    ),
+    touch: handle.prepare(
+      'update raw_reports set events_count = events_count + ?, errors_count = errors_count + ? where id = ?',
+    ),
+  };
+}
+
+/**
+ * SQLite (one writer, inside an IMMEDIATE transaction, so nothing changes between the steps):
+ * look the batch's keys up, merge into the rows that exist (a narrow UPDATE by id), insert the
+ * new ones (the full row), then record the report's share of each.
+ */
+function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
+  if (b.linesDone !== null) {
+    const res = st.checkpoint.run(
+      b.linesDone,
+      b.at,
+      b.eventsProduced,
+      b.deadLetters.length,
+      b.reportId,
+      b.workerId,
+    );
+    if (res.changes !== 1) throw new LostClaim();
+  } else {
+    st.touch.run(b.eventsProduced, b.deadLetters.length, b.reportId);
+  }
+  const events = b.events;
+  const existing = new Map<string, number>();
+  const keys: string[] = [];
+  let i = 0;
+  for (; i + FIND_ROWS <= events.length; i += FIND_ROWS) {
+    keys.length = 0;
+    for (let j = i; j < i + FIND_ROWS; j++) keys.push(events[j]!.dedupKey);
+    for (const r of st.find.all(keys) as { id: number; dedup_key: string }[]) existing.set(r.dedup_key, r.id);
+  }
+  for (; i < events.length; i++) {
+    const r = st.findOne.get(events[i]!.dedupKey) as { id: number; dedup_key: string } | undefined;
+    if (r) existing.set(r.dedup_key, r.id);
+  }
+  const src: unknown[] = [];
+  let n = 0;
+  const addSource = (id: number, count: number) => {
+    src.push(b.reportId, id, count);
+    if (++n === SOURCE_ROWS) {
+      st.sources.run(src);
+      src.length = 0;
+      n = 0;
+    }
+  };
+  const fresh: EventUpsert[] = [];
+  for (const u of events) {
+    const id = existing.get(u.dedupKey);
+    if (id === undefined) fresh.push(u);
+    else {
+      st.merge.run(u.count, u.firstSeen, u.lastSeen, id);
+      addSource(id, u.count);
+    }
+  }
+  const countOf = new Map<string, number>();
+  for (const u of fresh) countOf.set(u.dedupKey, u.count);
+  const params: unknown[] = [];
+  let k = 0;
+  for (; k + SQLITE_ROWS <= fresh.length; k += SQLITE_ROWS) {
+    params.length = 0;
+    for (let j = k; j < k + SQLITE_ROWS; j++) {
+      const values = rowValues(fresh[j]!, b.reportId, b.feed, b.at);
+      for (let c = 0; c < WIDTH; c++) params.push(values[c]);
+    }
+    for (const r of st.insert.all(params) as { id: number; dedup_key: string }[])
+      addSource(r.id, countOf.get(r.dedup_key)!);
+  }
+  for (; k < fresh.length; k++) {
+    for (const r of st.insertOne.all(rowValues(fresh[k]!, b.reportId, b.feed, b.at)) as {
+      id: number;
+      dedup_key: string;
+    }[])
+      addSource(r.id, countOf.get(r.dedup_key)!);
+  }
+  for (let j = 0; j < n; j++) st.sourceOne.run(src[j * 3], src[j * 3 + 1], src[j * 3 + 2]);
+  for (const d of b.deadLetters) st.deadLetter.run(b.reportId, b.feed, d.line, d.raw, d.error, b.at);
+  return { committed: true, inserted: fresh.length };
+}
+
+async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchResult> {
+  if (b.linesDone !== null) {
+    const res = await trx
+      .updateTable('raw_reports')
+      .set((eb) => ({
+        lines_done: b.linesDone!,
+        claimed_at: b.at,
+        events_count: eb('events_count', '+', b.eventsProduced),
+        errors_count: eb('errors_count', '+', b.deadLetters.length),
+      }))
+      .where('id', '=', b.reportId)
+      .where('claimed_by', '=', b.workerId)
+      .where('state', '=', 'processing')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw new LostClaim();
+  } else {
+    await trx
+      .updateTable('raw_reports')
+      .set((eb) => ({
+        events_count: eb('events_count', '+', b.eventsProduced),
+        errors_count: eb('errors_count', '+', b.deadLetters.length),
+      }))
+      .where('id', '=', b.reportId)
+      .execute();
+  }
+  let inserted = 0;
+  if (b.events.length > 0) {
+    // Sorted keys: concurrent workers take row locks in one order (no deadlock cycles).
+    const events = [...b.events].sort((x, y) =>
+      x.dedupKey < y.dedupKey ? -1 : x.dedupKey > y.dedupKey ? 1 : 0,
+    );
+    const columns: unknown[][] = ALL_COLUMNS.map(() => new Array(events.length));
+    for (let r = 0; r < events.length; r++) {
+      const values = rowValues(events[r]!, b.reportId, b.feed, b.at);
+      for (let c = 0; c < WIDTH; c++) columns[c]![r] = values[c];
+    }
+    const unnest = sql.join(columns.map((col, c) => sql`${col}::${sql.raw(ALL_PG_TYPES[c]!)}[]`));
+    const returned = await sql<{ id: string | number; dedup_key: string; count: string | number }>`
+      insert into events (${sql.raw(ALL_COLUMNS.join(','))})
+      select * from unnest(${unnest})
+      on conflict (dedup_key) do update set count = events.count + excluded.count,
+        first_seen = least(events.first_seen, excluded.first_seen),
+        last_seen = greatest(events.last_seen, excluded.last_seen)
+      returning id, dedup_key, count`.execute(trx);
+    const byKey = new Map<string, EventUpsert>();
+    for (const u of events) byKey.set(u.dedupKey, u);
+    const ids: number[] = [];
+    const counts: number[] = [];
+    for (const r of returned.rows) {
+      const u = byKey.get(r.dedup_key)!;
+      if (Number(r.count) === u.count) inserted++;
+      ids.push(Number(r.id));
+      counts.push(u.count);
+    }
+    const order = ids.map((_, k) => k).sort((x, y) => ids[x]! - ids[y]!);
+    await sql`
+      insert into event_sources (raw_report_id, event_id, count)
+      select ${b.reportId}::int8, e, c from unnest(${order.map((k) => ids[k])}::int8[], ${order.map((k) => counts[k])}::int8[]) as t(e, c)
+      on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`.execute(
+      trx,
+    );
+  }
+  if (b.deadLetters.length > 0) {
+    await sql`
+      insert into dead_letters (raw_report_id, feed, line, raw, error, attempts, created_at)
+      select ${b.reportId}::int8, ${b.feed}, l, r, e, 1, ${b.at}
+      from unnest(${b.deadLetters.map((d) => d.line)}::int8[], ${b.deadLetters.map((d) => d.raw)}::text[],
+        ${b.deadLetters.map((d) => d.error)}::text[]) as t(l, r, e)`.execute(trx);
+  }
+  return { committed: true, inserted };
+}
+
+/** Waits until no other (Kysely) transaction is open on the shared SQLite connection. */
+async function whenSqliteIdle(handle: SQLite.Database): Promise<void> {
+  while (handle.inTransaction) await new Promise((r) => setTimeout(r, 1));
+}
+
+const CHUNK_SELECT = 'select data from raw_report_chunks where report_id = ? and seq = ?';
+
+export function createPipelineRepository(
+  database: Pick<Database, 'db' | 'sqlite' | 'dialect'>,
+): PipelinePort {
+  const db: Kysely<DB> = database.db;
+  const handle = database.sqlite;
+  let statements: SqliteStatements | null = null;
+  const sqliteStatements = (h: SQLite.Database) => (statements ??= prepareSqlite(h));
+
+  async function refreshFeedTotals(
+    executor: Kysely<DB> | Transaction<DB>,
+    feed: string,
+    at: string,
+    status: string,
+    error: string | null,
+  ) {
+    const totals = await executor
+      .selectFrom('raw_reports')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('reports'),
+        eb.fn.coalesce(eb.fn.sum<number>('events_count'), sql<number>`0`).as('events'),
+        eb.fn.coalesce(eb.fn.sum<number>('errors_count'), sql<number>`0`).as('errors'),
+      ])
+      .where('feed', '=', feed)
+      .where('state', 'in', ['pending', 'processing', 'done', 'failed'])
+      .executeTakeFirstOrThrow();
+    const values = {
+      last_run_at: at,
+      last_status: status,
+      last_error: error,
+      reports_total: Number(totals.reports),
+      events_total: Number(totals.events),
+      errors_total: Number(totals.errors),
+    };
+    await executor
+      .insertInto('feed_state')
+      .values({ feed, ...values })
+      .onConflict((oc) => oc.column('feed').doUpdateSet(values))
+      .execute();
+  }
+
+  return {
+    async createRawReport(input) {
+      const row = await db
+        .insertInto('raw_reports')
+        .values({
+          feed: input.feed,
+          file_name: input.fileName,
+          source: input.source,
+          received_at: input.receivedAt,
+          bytes: 0,
+          sha256: '',
+          state: 'receiving',
+          attempts: 0,
+          lines_done: 0,
+          events_count: 0,
+          errors_count: 0,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return Number(row.id);
+    },
+
+    async appendRawChunk(reportId, seq, data) {
+      await db.insertInto('raw_report_chunks').values({ report_id: reportId, seq, data }).execute();
+    },
+
+    async completeRawReport(reportId, info) {
+      await db
+        .updateTable('raw_reports')
+        .set({ bytes: info.bytes, sha256: info.sha256, state: 'pending' })
+        .where('id', '=', reportId)
+        .where('state', '=', 'receiving')
+        .execute();
+    },
+
+    async deleteRawReport(reportId) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('raw_report_chunks').where('report_id', '=', reportId).execute();
+        await trx.deleteFrom('raw_reports').where('id', '=', reportId).execute();
+      });
+    },
+
+    async findRawReportBySha(feed, sha256) {
+      const row = await db
+        .selectFrom('raw_reports')
+        .select('id')
+        .where('feed', '=', feed)
+        .where('sha256', '=', sha256)
+        .where('state', '!=', 'receiving')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? Number(row.id) : null;
+    },
+
+    async *readRawContent(reportId) {
+      if (handle) {
+        const stmt = handle.prepare(CHUNK_SELECT).pluck();
+        for (let seq = 0; ; seq++) {
+          const data = stmt.get(reportId, seq) as Buffer | undefined;
+          if (!data) return;
+          yield data;
+        }
+      }
+      for (let seq = 0; ; seq++) {
+        const row = await db
+          .selectFrom('raw_report_chunks')
+          .select('data')
+          .where('report_id', '=', reportId)
+          .where('seq', '=', seq)
+          .executeTakeFirst();
+        if (!row) return;
+        yield Buffer.from(row.data);
+      }
+    },
+
+    async getRawReport(reportId) {
+      const row = await db
+        .selectFrom('raw_reports')
+        .selectAll()
+        .where('id', '=', reportId)
+        .executeTakeFirst();
+      return row ? toRawReport(row) : null;
+    },
+
+    async listRawReports(q) {
+      let query = db.selectFrom('raw_reports').selectAll();
+      if (q.feed !== undefined) query = query.where('feed', '=', q.feed);
+      if (q.state !== undefined) query = query.where('state', '=', q.state);
+      if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
+      const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+      return rows.map(toRawReport);
+    },
+
+    async claimRawReport(req) {
+      const pg = database.dialect === 'postgres';
+      let pick = db
+        .selectFrom('raw_reports')
+        .select('id')
+        .where((eb) =>
+          eb.or([
+            eb('state', '=', 'pending'),
+            eb.and([eb('state', '=', 'processing'), eb('claimed_at', '<', req.leaseExpiredBefore)]),
+          ]),
+        );
+      if (req.reportId !== undefined) pick = pick.where('id', '=', req.reportId);
+      if (req.feeds !== undefined) {
+        if (req.feeds.length === 0) return null;
+        pick = pick.where('feed', 'in', [...req.feeds]);
+      }
+      pick = pick.orderBy('id').limit(1);
+      const picked = pg ? pick.forUpdate().skipLocked() : pick;
+      const row = await db
+        .updateTable('raw_reports')
+        .set((eb) => ({
+          state: 'processing',
+          claimed_by: req.workerId,
+          claimed_at: req.now,
+          attempts: eb('attempts', '+', 1),
+        }))
+        .where('id', '=', (eb) => eb.selectFrom(picked.as('p')).select('p.id'))
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toRawReport(row) : null;
+    },
+
+    async countLiveClaims(workerId, leaseExpiredBefore) {
+      const row = await db
+        .selectFrom('raw_reports')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', '=', 'processing')
+        .where('claimed_by', '!=', workerId)
+        .where('claimed_at', '>=', leaseExpiredBefore)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async commitBatch(batch) {
+      if (handle) {
+        await whenSqliteIdle(handle);
+        const st = sqliteStatements(handle);
+        try {
+          return handle.transaction(() => writeSqliteBatch(st, batch)).immediate();
+        } catch (e) {
+          if (e instanceof LostClaim) return { committed: false, inserted: 0 };
+          throw e;
+        }
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await db.transaction().execute((trx) => writePgBatch(trx, batch));
+        } catch (e) {
+          if (e instanceof LostClaim) return { committed: false, inserted: 0 };
+          if (isRetryable(e) && attempt < 5) {
+            await new Promise((r) => setTimeout(r, 20 * (attempt + 1) + Math.random() * 50));
+            continue;
+          }
+          throw e;
+        }
+      }
+    },
+
+    async finishRawReport(reportId, workerId, outcome) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('raw_reports')
+          .set({
+            state: outcome.state,
+            error: outcome.error,
+            finished_at: outcome.at,
+            claimed_by: null,
+            claimed_at: null,
+          })
+          .where('id', '=', reportId)
+          .where('claimed_by', '=', workerId)
+          .where('state', '=', 'processing')
+          .returning('feed')
+          .executeTakeFirst();
+        if (!row) return false;
+        await refreshFeedTotals(
+          trx,
+          row.feed,
+          outcome.at,
+          outcome.state === 'done' ? 'ok' : 'error',
+          outcome.error,
+        );
+        return true;
+      });
+    },
+
+    async releaseRawReport(reportId, workerId) {
+      await db
+        .updateTable('raw_reports')
+        .set({ state: 'pending', claimed_by: null, claimed_at: null })
+        .where('id', '=', reportId)
+        .where('claimed_by', '=', workerId)
+        .where('state', '=', 'processing')
+        .execute();
+    },
+
+    async resetRawReport(reportId) {
+      return db.transaction().execute(async (trx) => {
+        const updated = await sql`
+          update events set count = events.count - s.count
+          from event_sources s
+          where s.raw_report_id = ${reportId} and s.event_id = events.id`.execute(trx);
+        const deleted = await trx
+          .deleteFrom('events')
+          .where('id', 'in', (eb) =>
+            eb.selectFrom('event_sources').select('event_id').where('raw_report_id', '=', reportId),
+          )
+          .where('count', '<=', 0)
+          .executeTakeFirst();
+        await trx.deleteFrom('event_sources').where('raw_report_id', '=', reportId).execute();
+        const dl = await trx
+          .deleteFrom('dead_letters')
+          .where('raw_report_id', '=', reportId)
+          .executeTakeFirst();
+        await trx
+          .updateTable('raw_reports')
+          .set({
+            state: 'pending',
+            attempts: 0,
+            lines_done: 0,
+            events_count: 0,
+            errors_count: 0,
+            claimed_by: null,
+            claimed_at: null,
+            error: null,
+            finished_at: null,
+          })
+          .where('id', '=', reportId)
+          .execute();
+        const eventsDeleted = Number(deleted.numDeletedRows);
+        return {
+          eventsDeleted,
+          eventsReduced: Number(updated.numAffectedRows ?? 0) - eventsDeleted,
+          deadLettersDeleted: Number(dl.numDeletedRows),
+        };
+      });
+    },
+
+    async listDeadLetters(q) {
+      let query = db.selectFrom('dead_letters').selectAll();
+      if (q.feed !== undefined) query = query.where('feed', '=', q.feed);
+      if (q.reportId !== undefined) query = query.where('raw_report_id', '=', q.reportId);
+      if (q.ids !== undefined) {
+        if (q.ids.length === 0) return [];
+        query = query.where('id', 'in', [...q.ids]);
+      }
+      if (!q.includeRetried) query = query.where('retried_at', 'is', null);
+      if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
+      const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+      return rows.map((r): DeadLetterRecord => ({
+        id: Number(r.id),
+        rawReportId: Number(r.raw_report_id),
+        feed: r.feed,
+        line: Number(r.line),
+        raw: r.raw,
+        error: r.error,
+        attempts: Number(r.attempts),
+        createdAt: r.created_at,
+        retriedAt: r.retried_at,
+      }));
+    },
+
+    async markDeadLetters(outcome, at) {
+      await db.transaction().execute(async (trx) => {
+        if (outcome.succeeded.length > 0)
+          await trx
+            .updateTable('dead_letters')
+            .set((eb) => ({ retried_at: at, attempts: eb('attempts', '+', 1) }))
+            .where('id', 'in', [...outcome.succeeded])
+            .execute();
+        for (const f of outcome.failed)
+          await trx
+            .updateTable('dead_letters')
+            .set((eb) => ({ error: f.error, attempts: eb('attempts', '+', 1) }))
+            .where('id', '=', f.id)
+            .execute();
+      });
+    },
+
+    async getFeedState(feed) {
+      const row = await db.selectFrom('feed_state').selectAll().where('feed', '=', feed).executeTakeFirst();
+      return row ? toFeedState(row) : null;
+    },
+
+    async listFeedStates() {
+      const rows = await db.selectFrom('feed_state').selectAll().orderBy('feed').execute();
+      return rows.map(toFeedState);
+    },
+
+    async recordFetch(u) {
+      const values: {
+        last_fetch_at: string;
+        last_status: string;
+        last_error: string | null;
+        etag?: string | null;
+        last_modified?: string | null;
+      } = { last_fetch_at: u.at, last_status: u.status, last_error: u.error ?? null };
+      if (u.etag !== undefined) values.etag = u.etag;
+      if (u.lastModified !== undefined) values.last_modified = u.lastModified;
+      await db
+        .insertInto('feed_state')
+        .values({ feed: u.feed, reports_total: 0, events_total: 0, errors_total: 0, ...values })
+        .onConflict((oc) => oc.column('feed').doUpdateSet(values))
+        .execute();
+    },
+
+    async countEvents(feed) {
+      let query = db
+        .selectFrom('events')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('rows'),
+          eb.fn.coalesce(eb.fn.sum<number>('count'), sql<number>`0`).as('occurrences'),
+        ]);
+      if (feed !== undefined) query = query.where('feed', '=', feed);
+      const row = await query.executeTakeFirstOrThrow();
+      return { rows: Number(row.rows), occurrences: Number(row.occurrences) };
+    },
+  };
+}
+
+function toFeedState(r: Selectable<DB['feed_state']>): FeedStateRecord {
+  return {
+    feed: r.feed,
+    lastRunAt: r.last_run_at,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    lastFetchAt: r.last_fetch_at,
+    etag: r.etag,
+    lastModified: r.last_modified,
+    reportsTotal: Number(r.reports_total),
+    eventsTotal: Number(r.events_total),
+    errorsTotal: Number(r.errors_total),
+  };
+}

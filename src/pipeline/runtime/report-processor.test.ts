@@ -1,0 +1,326 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { systemClock } from '../../core/shared/clock.ts';
+import { createAuditRepository } from '../../db/repositories/audit.repository.ts';
+import { createPipelineRepository } from '../../db/repositories/pipeline.repository.ts';
+import {
+  createPipelineService,
+  RAW_CHUNK_BYTES,
+  type PipelineService,
+} from '../../services/pipeline.service.ts';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/db.ts';
+import { parseFeedsConfig, type FeedsConfig } from '../config/feeds.config.ts';
+import { createReportProcessor, MAX_ATTEMPTS, NO_EXPERTS } from './report-processor.ts';
+import { retryDeadLetters } from './retry.ts';
+import { testLinesParser } from './test-parser.ts';
+import { createPipelineWorker } from './worker.ts';
+
+const FEEDS: FeedsConfig = parseFeedsConfig(
+  {
+    feeds: [
+      { name: 'sinkhole', parser: 'test-lines', provider: 'Test' },
+      { name: 'other', parser: 'test-lines' },
+    ],
+  },
+  { file: 'feeds.yaml' },
+);
+
+function deps(pipeline: PipelineService, batchSize = 50) {
+  return {
+    pipeline,
+    feeds: () => FEEDS,
+    resolveParser: () => testLinesParser,
+    experts: async () => NO_EXPERTS,
+    batchSize,
+  };
+}
+
+/** n lines: bot i%bots talks to C&C 203.0.113.(i%3) on one day; every `badEvery`th line is broken. */
+function lines(n: number, opts: { bots?: number; badEvery?: number; day?: string } = {}): string {
+  const out: string[] = ['# time,src,dst,port,malware'];
+  for (let i = 1; i <= n; i++) {
+    if (opts.badEvery && i % opts.badEvery === 0) out.push(`broken line ${i}`);
+    else
+      out.push(
+        `${opts.day ?? '2026-11-01'}T${String(i % 24).padStart(2, '0')}:00:00Z,10.0.${(i % (opts.bots ?? 100)) >> 8}.${(i % (opts.bots ?? 100)) & 255},203.0.113.${i % 3},80,conficker`,
+      );
+  }
+  return out.join('\n') + '\n';
+}
+
+async function snapshot(t: TestDatabase) {
+  const rows = await t.db
+    .selectFrom('events')
+    .select(['dedup_key', 'count', 'first_seen', 'last_seen', 'source_ip', 'destination_ip'])
+    .orderBy('dedup_key')
+    .execute();
+  const h = createHash('sha256');
+  for (const r of rows)
+    h.update(`${r.dedup_key}|${r.count}|${r.first_seen}|${r.last_seen}|${r.source_ip}|${r.destination_ip}\n`);
+  return {
+    rows: rows.length,
+    total: rows.reduce((n, r) => n + Number(r.count), 0),
+    checksum: h.digest('hex'),
+  };
+}
+
+describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
+  let t: TestDatabase;
+  let pipeline: PipelineService;
+
+  beforeEach(async () => {
+    t = await createTestDatabase(dialect);
+    pipeline = createPipelineService({
+      store: createPipelineRepository(t),
+      audit: createAuditRepository(t.db),
+      clock: systemClock,
+      knownFeeds: () => FEEDS.names,
+    });
+  });
+  afterEach(async () => {
+    await t.destroy();
+  });
+
+  it('stores a raw report in 1 MiB chunks and streams it back byte for byte', async () => {
+    const big = Buffer.alloc(RAW_CHUNK_BYTES * 2 + 12345, 'a');
+    big.write('hello', 0);
+    const pieces = async function* () {
+      for (let i = 0; i < big.length; i += 70_000) yield big.subarray(i, Math.min(big.length, i + 70_000));
+    };
+    const r = await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'x.csv', stream: pieces() });
+    expect(r.bytes).toBe(big.length);
+    expect(r.sha256).toBe(createHash('sha256').update(big).digest('hex'));
+    const chunks = await t.db
+      .selectFrom('raw_report_chunks')
+      .select(['seq'])
+      .where('report_id', '=', r.id)
+      .execute();
+    expect(chunks.length).toBe(3);
+    const back: Buffer[] = [];
+    for await (const c of pipeline.readRawContent(r.id)) back.push(c);
+    expect(Buffer.concat(back).equals(big)).toBe(true);
+    const rec = await pipeline.getRawReport(r.id);
+    expect(rec.state).toBe('pending');
+  });
+
+  it('refuses unknown feeds and oversize content, leaving nothing behind', async () => {
+    await expect(
+      pipeline.submitRawReport({ feed: 'nope', fileName: 'a', content: 'x' }),
+    ).rejects.toMatchObject({
+      id: 'not_found',
+      fields: [{ field: 'name' }],
+    });
+    await expect(
+      pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: 'x'.repeat(100), maxBytes: 10 }),
+    ).rejects.toMatchObject({ id: 'invalid_input' });
+    expect(await t.db.selectFrom('raw_reports').select('id').execute()).toEqual([]);
+    expect(await t.db.selectFrom('raw_report_chunks').select('seq').execute()).toEqual([]);
+  });
+
+  it('skips a duplicate file by SHA-256 when asked', async () => {
+    const a = await pipeline.submitRawReport({
+      feed: 'sinkhole',
+      fileName: 'a',
+      content: 'same',
+      skipDuplicate: true,
+    });
+    const b = await pipeline.submitRawReport({
+      feed: 'sinkhole',
+      fileName: 'b',
+      content: 'same',
+      skipDuplicate: true,
+    });
+    expect(b).toMatchObject({ id: a.id, duplicate: true });
+    expect((await pipeline.listRawReports({ limit: 10 })).length).toBe(1);
+  });
+
+  it('processes in batches: dedup merges repeats, dead letters keep line and error, feed totals update', async () => {
+    const r = await pipeline.submitRawReport({
+      feed: 'sinkhole',
+      fileName: 'a.csv',
+      content: lines(500, { bots: 40, badEvery: 97 }),
+    });
+    const worker = createPipelineWorker({ ...deps(pipeline), workerId: 'w1' });
+    const [outcome] = await worker.drain();
+    expect(outcome).toMatchObject({ reportId: r.id, state: 'done', deadLetters: 5, eventsProduced: 495 });
+    // 40 bots × 3 C&Cs, but bot b always meets C&C b%3 (i%40 and i%3): 40 distinct pairs
+    const snap = await snapshot(t);
+    expect(snap.total).toBe(495);
+    expect(snap.rows).toBe(outcome!.eventsInserted);
+    expect(outcome!.duplicatesMerged).toBe(495 - snap.rows);
+    const dead = await pipeline.listDeadLetters({ reportId: r.id, limit: 100 });
+    expect(dead.map((d) => d.line).sort((a, b) => a - b)).toEqual([98, 195, 292, 389, 486]);
+    expect(dead[0]!.raw).toMatch(/^broken line/);
+    const rec = await pipeline.getRawReport(r.id);
+    expect(rec).toMatchObject({
+      state: 'done',
+      linesDone: 501,
+      eventsCount: 495,
+      errorsCount: 5,
+      claimedBy: null,
+    });
+    const fs = await pipeline.getFeedState('sinkhole');
+    expect(fs).toMatchObject({ reportsTotal: 1, eventsTotal: 495, errorsTotal: 5, lastStatus: 'ok' });
+    const stored = await t.db.selectFrom('events').selectAll().limit(1).executeTakeFirstOrThrow();
+    expect(stored.source_ip_key).toMatch(/^00000000000000000000ffff0a00/);
+    expect(stored.feed).toBe('sinkhole');
+    expect(JSON.parse(stored.fields)).toMatchObject({ 'feed.provider': 'Test' });
+  });
+
+  it('a second report of the same window merges into the same events; reprocess subtracts exactly its share', async () => {
+    const w = createPipelineWorker({ ...deps(pipeline), workerId: 'w' });
+    const a = await pipeline.submitRawReport({
+      feed: 'sinkhole',
+      fileName: 'a',
+      content: lines(300, { bots: 30 }),
+    });
+    await w.drain();
+    const afterA = await snapshot(t);
+    const b = await pipeline.submitRawReport({
+      feed: 'sinkhole',
+      fileName: 'b',
+      content: lines(200, { bots: 50, badEvery: 50 }),
+    });
+    await w.drain();
+    const afterAB = await snapshot(t);
+    expect(afterAB.total).toBe(300 + 196);
+    const reset = await pipeline.reprocessRawReport(b.id);
+    expect(reset.deadLettersDeleted).toBe(4);
+    expect(reset.eventsDeleted + reset.eventsReduced).toBeGreaterThan(0);
+    expect(await snapshot(t)).toMatchObject({ rows: afterA.rows, total: afterA.total });
+    await w.drain();
+    expect((await snapshot(t)).total).toBe(afterAB.total);
+    expect((await snapshot(t)).rows).toBe(afterAB.rows);
+    expect((await pipeline.listDeadLetters({ reportId: b.id, limit: 10 })).length).toBe(4);
+    expect(a.id).toBeLessThan(b.id);
+    const audit = await createAuditRepository(t.db).list({ entity: 'raw_report', limit: 5 });
+    expect(audit[0]).toMatchObject({ action: 'reprocess', entityId: String(b.id) });
+  });
+
+  it('resumes from the checkpoint after a crash with the same end result as an uninterrupted run', async () => {
+    const d = deps(pipeline, 64);
+    const r = await pipeline.submitRawReport({
+      feed: 'sinkhole',
+      fileName: 'a',
+      content: lines(2000, { bots: 300, badEvery: 333 }),
+    });
+    await createPipelineWorker({ ...d, workerId: 'clean' }).drain();
+    const clean = await snapshot(t);
+    const cleanDead = (await pipeline.listDeadLetters({ limit: 100 }))
+      .map((x) => `${x.line}:${x.error}`)
+      .sort();
+    // reprocess removes exactly this report's events (it is the only one)
+    await pipeline.reprocessRawReport(r.id);
+    expect(await pipeline.countEvents()).toEqual({ rows: 0, occurrences: 0 });
+    // a worker "dies" after 7 batches: its claim stays
+    const claimed = await pipeline.claimRawReport({ workerId: 'dead' });
+    const partial = await createReportProcessor(d).processClaimed(claimed!, {
+      workerId: 'dead',
+      stopAfterBatches: 7,
+    });
+    expect(partial.state).toBe('lost');
+    const mid = await pipeline.getRawReport(r.id);
+    expect(mid).toMatchObject({ state: 'processing', claimedBy: 'dead' });
+    expect(mid.linesDone).toBeGreaterThan(7 * 64 - 1);
+    expect(mid.linesDone).toBeLessThan(2001);
+    // a live lease is not taken over, an expired one is
+    expect(await pipeline.claimRawReport({ workerId: 'new' })).toBeNull();
+    await t.db
+      .updateTable('raw_reports')
+      .set({ claimed_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', r.id)
+      .execute();
+    const [resumed] = await createPipelineWorker({ ...d, workerId: 'new' }).drain();
+    expect(resumed).toMatchObject({ state: 'done', resumedFrom: mid.linesDone });
+    // the dead worker's late batch is refused
+    const late = await pipeline.commitBatch({
+      reportId: r.id,
+      workerId: 'dead',
+      feed: 'sinkhole',
+      linesDone: 99999,
+      eventsProduced: 1,
+      events: [],
+      deadLetters: [],
+    });
+    expect(late.committed).toBe(false);
+    expect(await snapshot(t)).toEqual(clean);
+    expect(
+      (await pipeline.listDeadLetters({ limit: 100 })).map((x) => `${x.line}:${x.error}`).sort(),
+    ).toEqual(cleanDead);
+    expect(await pipeline.getRawReport(r.id)).toMatchObject({
+      linesDone: 2001,
+      eventsCount: 1994,
+      errorsCount: 6,
+    });
+  });
+
+  it('hands every committed batch to afterBatch (incident rules), one event per dedup key', async () => {
+    await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(300, { bots: 20 }) });
+    const seen: string[][] = [];
+    await createPipelineWorker({
+      ...deps(pipeline, 100),
+      afterBatch: async (events) => {
+        seen.push(events.map((e) => e.dedupKey));
+      },
+    }).drain();
+    expect(seen.length).toBe(3);
+    for (const keys of seen) expect(new Set(keys).size).toBe(keys.length);
+    const stored = await t.db.selectFrom('events').select('dedup_key').execute();
+    expect(new Set(seen.flat())).toEqual(new Set(stored.map((r) => r.dedup_key)));
+  });
+
+  it('a report whose workers keep dying fails after MAX_ATTEMPTS claims instead of looping', async () => {
+    const r = await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(10) });
+    await t.db.updateTable('raw_reports').set({ attempts: MAX_ATTEMPTS }).where('id', '=', r.id).execute();
+    const [o] = await createPipelineWorker(deps(pipeline)).drain();
+    expect(o).toMatchObject({ state: 'failed', error: expect.stringMatching(/^gave up after 5 attempts/) });
+    expect(await pipeline.countEvents()).toEqual({ rows: 0, occurrences: 0 });
+    await pipeline.reprocessRawReport(r.id);
+    expect((await createPipelineWorker(deps(pipeline)).drain())[0]).toMatchObject({
+      state: 'done',
+      eventsProduced: 10,
+    });
+  });
+
+  it('retry re-parses dead-letter lines with the current parser', async () => {
+    const r = await pipeline.submitRawReport({
+      feed: 'sinkhole',
+      fileName: 'a',
+      content: lines(100, { badEvery: 25 }),
+    });
+    await createPipelineWorker(deps(pipeline)).drain();
+    expect((await pipeline.listDeadLetters({ limit: 10 })).length).toBe(4);
+    // a "fixed" parser that reads broken lines as events
+    const fixed = {
+      id: 'test-lines',
+      async *parse(input: AsyncIterable<Buffer | string>, ctx: Parameters<typeof testLinesParser.parse>[1]) {
+        for await (const outs of testLinesParser.parse(input, ctx))
+          yield outs.map((o) =>
+            o.ok
+              ? o
+              : {
+                  ok: true as const,
+                  line: o.line,
+                  event: {
+                    'time.source': '2026-11-01T00:00:00.000Z',
+                    'source.ip': '192.0.2.1',
+                    'classification.type': 'infected-system',
+                  },
+                },
+          );
+      },
+    };
+    const before = await snapshot(t);
+    const res = await retryDeadLetters({ ...deps(pipeline), resolveParser: () => fixed }, { reportId: r.id });
+    expect(res).toMatchObject({ retried: 4, succeeded: 4, stillFailing: 0 });
+    const after = await snapshot(t);
+    expect(after.total).toBe(before.total + 4);
+    expect(await pipeline.listDeadLetters({ limit: 10 })).toEqual([]);
+    expect(
+      (await pipeline.listDeadLetters({ limit: 10, includeRetried: true })).every((d) => d.retriedAt),
+    ).toBe(true);
+    // reprocess after a retry still subtracts exactly
+    await pipeline.reprocessRawReport(r.id);
+    expect(await pipeline.countEvents()).toEqual({ rows: 0, occurrences: 0 });
+  });
+});

@@ -1,0 +1,298 @@
+import { dedupFieldsFor, dedupKey } from '../../core/events/dedup.ts';
+import type { FeedEvent } from '../../core/events/event.ts';
+import type { DeadLetterInput, EventUpsert, RawReportRecord } from '../../services/ports.ts';
+import type { PipelineService } from '../../services/pipeline.service.ts';
+import type { FeedConfig, FeedsConfig } from '../config/feeds.config.ts';
+import type { ExpertChain } from '../experts/types.ts';
+import type { FeedParser, ParseOutcome } from '../parsers/types.ts';
+
+/**
+ * The processing of one raw report: stream its chunks → parser → batches of at most `batchSize`
+ * events → expert chain → dedup key → in-batch merge → one transaction per batch (events upsert,
+ * per-report share, dead letters, checkpoint). Memory holds one chunk and one batch, whatever the
+ * report's size. A resumed report skips the lines at or below its checkpoint, so a worker killed
+ * at any point leaves the same end result as an uninterrupted run.
+ */
+
+export interface ProcessorDeps {
+  pipeline: PipelineService;
+  /** The current feeds configuration. */
+  feeds: () => FeedsConfig;
+  /** The parser of an id (throws for an unknown id). */
+  resolveParser: (id: string) => FeedParser;
+  /** The expert chain (built once per worker and reused). */
+  experts: () => Promise<ExpertChain>;
+  /** Events per batch (default 10,000). */
+  batchSize?: number;
+  /**
+   * After each committed batch (incident rules): the batch's stored events, one per dedup key.
+   * A failure is reported through `onAfterBatchError` and never undoes the stored batch.
+   */
+  afterBatch?: (events: readonly { dedupKey: string; event: FeedEvent }[]) => Promise<unknown>;
+  onAfterBatchError?: (error: unknown) => void;
+}
+
+export interface ProcessProgress {
+  reportId: number;
+  /** Bytes of content read so far. */
+  bytesRead: number;
+  /** Highest line number handled so far. */
+  line: number;
+  eventsProduced: number;
+}
+
+export interface ReportOutcome {
+  reportId: number;
+  feed: string;
+  state: 'done' | 'failed' | 'lost';
+  error: string | null;
+  /** Lines seen (the last line number) in this run. */
+  lines: number;
+  /** Events the parser produced in this run (before dedup). */
+  eventsProduced: number;
+  /** Event rows newly stored. */
+  eventsInserted: number;
+  /** Occurrences merged into an existing event (within the batch or into stored rows). */
+  duplicatesMerged: number;
+  deadLetters: number;
+  /** Lines skipped because the checkpoint said they were stored already. */
+  resumedFrom: number;
+  ms: number;
+}
+
+/** An expert chain that does nothing (when enrichment is not wired, e.g. in unit tests). */
+export const NO_EXPERTS: ExpertChain = { process: () => {}, stats: () => ({}) };
+
+const DEFAULT_BATCH = 10_000;
+/** A report claimed more often than this (its workers keep dying) fails instead of looping. */
+export const MAX_ATTEMPTS = 5;
+const Z_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+interface Batch {
+  events: FeedEvent[];
+  lines: number[];
+  deadLetters: DeadLetterInput[];
+}
+
+/** Computes keys and merges repeats of a batch; events with an unreadable time become dead letters. */
+export function mergeBatch(
+  events: readonly FeedEvent[],
+  lines: readonly number[],
+  feed: FeedConfig,
+  reportTime: string,
+): { upserts: EventUpsert[]; invalid: DeadLetterInput[] } {
+  const windowMs = feed.dedup.windowSeconds * 1000;
+  const windows = new Map<number, string>();
+  const merged = new Map<string, EventUpsert>();
+  const invalid: DeadLetterInput[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    let t = e['time.source'] ?? reportTime;
+    const ms = Date.parse(t);
+    if (Number.isNaN(ms)) {
+      invalid.push({ line: lines[i]!, raw: e.raw ?? '', error: `time.source: not a time: "${t}"` });
+      continue;
+    }
+    if (!Z_ISO.test(t)) t = new Date(ms).toISOString();
+    e['time.source'] = t;
+    const w = Math.floor(ms / windowMs);
+    let windowStart = windows.get(w);
+    if (windowStart === undefined) {
+      windowStart = new Date(w * windowMs).toISOString();
+      windows.set(w, windowStart);
+    }
+    const key = dedupKey(e, feed.dedup.fields ?? dedupFieldsFor(e['classification.type']), windowStart);
+    const prev = merged.get(key);
+    if (prev) {
+      prev.count++;
+      if (t < prev.firstSeen) prev.firstSeen = t;
+      if (t > prev.lastSeen) prev.lastSeen = t;
+    } else {
+      merged.set(key, { dedupKey: key, line: lines[i]!, count: 1, firstSeen: t, lastSeen: t, event: e });
+    }
+  }
+  return { upserts: [...merged.values()], invalid };
+}
+
+/** The content stream of a report, counting bytes read. */
+async function* countingStream(
+  source: AsyncIterable<Buffer>,
+  onBytes: (n: number) => void,
+): AsyncIterable<Buffer> {
+  for await (const chunk of source) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
+}
+
+export interface ProcessOptions {
+  workerId: string;
+  onProgress?: (p: ProcessProgress) => void;
+  /** Only these lines (dead-letter retry); no checkpoint moves. */
+  onlyLines?: ReadonlySet<number>;
+  /** Called per outcome of `onlyLines` (retry bookkeeping). */
+  onLineOutcome?: (line: number, ok: boolean, error: string | null) => void;
+  /** Stop after this many batches (tests simulate a crash). */
+  stopAfterBatches?: number;
+  /** Shutdown: stop after the current batch and give the claim back (resumes from the checkpoint). */
+  signal?: AbortSignal;
+}
+
+export function createReportProcessor(deps: ProcessorDeps) {
+  const batchSize = deps.batchSize ?? DEFAULT_BATCH;
+
+  /** Processes a report the worker has claimed, to the end (or until the claim is lost). */
+  async function processClaimed(report: RawReportRecord, options: ProcessOptions): Promise<ReportOutcome> {
+    const started = Date.now();
+    const outcome: ReportOutcome = {
+      reportId: report.id,
+      feed: report.feed,
+      state: 'done',
+      error: null,
+      lines: 0,
+      eventsProduced: 0,
+      eventsInserted: 0,
+      duplicatesMerged: 0,
+      deadLetters: 0,
+      resumedFrom: options.onlyLines ? 0 : report.linesDone,
+      ms: 0,
+    };
+    const retry = options.onlyLines !== undefined;
+    const finish = async (state: 'done' | 'failed', error: string | null) => {
+      outcome.state = state;
+      outcome.error = error;
+      outcome.ms = Date.now() - started;
+      if (!retry) {
+        const ok = await deps.pipeline.finishRawReport(report.id, options.workerId, { state, error });
+        if (!ok) outcome.state = 'lost';
+      }
+      return outcome;
+    };
+
+    if (!retry && report.attempts > MAX_ATTEMPTS)
+      return finish(
+        'failed',
+        `gave up after ${MAX_ATTEMPTS} attempts (a worker died or lost its claim each time); reprocess it to try again`,
+      );
+    const feed = deps.feeds().byName.get(report.feed);
+    if (!feed) return finish('failed', `feed "${report.feed}" is not in the feeds configuration`);
+    let parser: FeedParser;
+    try {
+      parser = deps.resolveParser(feed.parser);
+    } catch (e) {
+      return finish('failed', (e as Error).message);
+    }
+    const chain = await deps.experts();
+
+    let bytesRead = 0;
+    const input = countingStream(deps.pipeline.readRawContent(report.id), (n) => (bytesRead += n));
+    const ctx = {
+      feedName: feed.name,
+      fileName: report.fileName,
+      reportTime: report.receivedAt,
+      options: feed.parserOptions,
+    };
+    const skipTo = retry ? 0 : report.linesDone;
+    let pending: ParseOutcome[] = [];
+    let pendingEvents = 0;
+    let maxLine = 0;
+    let batches = 0;
+
+    /** Writes every pending outcome; `checkpoint`: all lines up to it are then stored. */
+    const flush = async (checkpoint: number): Promise<boolean> => {
+      const take = pending;
+      pending = [];
+      pendingEvents = 0;
+      const batch: Batch = { events: [], lines: [], deadLetters: [] };
+      for (const o of take) {
+        if (o.ok) {
+          const e = o.event;
+          e['feed.name'] ??= feed.name;
+          if (feed.provider && !e['feed.provider']) e['feed.provider'] = feed.provider;
+          batch.events.push(e);
+          batch.lines.push(o.line);
+        } else batch.deadLetters.push({ line: o.line, raw: o.raw, error: o.error });
+      }
+      chain.process(batch.events);
+      const { upserts, invalid } = mergeBatch(batch.events, batch.lines, feed, report.receivedAt);
+      const deadLetters = [...batch.deadLetters, ...invalid];
+      if (retry) {
+        for (const d of deadLetters) options.onLineOutcome?.(d.line, false, d.error);
+        const badLines = new Set(invalid.map((d) => d.line));
+        for (const l of batch.lines) if (!badLines.has(l)) options.onLineOutcome?.(l, true, null);
+      }
+      const result = await deps.pipeline.commitBatch({
+        reportId: report.id,
+        workerId: options.workerId,
+        feed: feed.name,
+        linesDone: retry ? null : checkpoint,
+        eventsProduced: batch.events.length - invalid.length,
+        events: upserts,
+        deadLetters: retry ? [] : deadLetters,
+      });
+      if (!result.committed) return false;
+      if (deps.afterBatch && upserts.length > 0) {
+        try {
+          await deps.afterBatch(upserts);
+        } catch (e) {
+          deps.onAfterBatchError?.(e);
+        }
+      }
+      const occurrences = batch.events.length - invalid.length;
+      outcome.eventsProduced += occurrences;
+      outcome.eventsInserted += result.inserted;
+      outcome.duplicatesMerged += occurrences - result.inserted;
+      outcome.deadLetters += retry ? 0 : deadLetters.length;
+      batches++;
+      options.onProgress?.({
+        reportId: report.id,
+        bytesRead,
+        line: maxLine,
+        eventsProduced: outcome.eventsProduced,
+      });
+      return true;
+    };
+
+    const lost = () => {
+      outcome.lines = maxLine;
+      outcome.state = 'lost';
+      outcome.ms = Date.now() - started;
+      return outcome;
+    };
+    try {
+      for await (const outs of parser.parse(input, ctx)) {
+        for (const o of outs) {
+          if (o.line > maxLine) maxLine = o.line;
+          if (o.line <= skipTo) continue;
+          if (retry && !options.onlyLines!.has(o.line)) continue;
+          // A full batch is written when the next line starts: a line's outcomes stay together.
+          if (
+            (pendingEvents >= batchSize || pending.length >= 2 * batchSize) &&
+            o.line > pending[pending.length - 1]!.line
+          ) {
+            if (!(await flush(o.line - 1))) return lost();
+            if (options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches) return lost();
+            if (options.signal?.aborted && !retry) {
+              await deps.pipeline.releaseRawReport(report.id, options.workerId);
+              return lost();
+            }
+          }
+          pending.push(o);
+          if (o.ok) pendingEvents++;
+        }
+      }
+      outcome.lines = maxLine;
+      if (pending.length > 0 || (!retry && maxLine > skipTo)) {
+        if (!(await flush(maxLine))) return lost();
+      }
+    } catch (e) {
+      outcome.lines = maxLine;
+      return finish('failed', `${(e as Error).message}`.split('\n')[0]!);
+    }
+    return finish('done', null);
+  }
+
+  return { processClaimed };
+}
+
+export type ReportProcessor = ReturnType<typeof createReportProcessor>;
