@@ -61,6 +61,8 @@ export interface MailImportCounts {
   formatErrors: number;
   failed: number;
   tooLarge: number;
+  /** Messages routed to the feed pipeline (attachments stored as raw reports). */
+  feedMail: number;
 }
 
 export function registerMailCommands(program: Command, ctx: CliContext): void {
@@ -218,6 +220,7 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
           formatErrors: 0,
           failed: 0,
           tooLarge: 0,
+          feedMail: 0,
         };
         const max = config.mail.maxMessageBytes;
         const take = async (raw: Buffer, where: string) => {
@@ -280,6 +283,7 @@ function tally(c: MailImportCounts, r: ProcessResult): void {
   if (r.state === 'failed') c.failed += 1;
   else if (r.outcome === 'correspondence') c.correspondence += 1;
   else if (r.outcome === 'duplicate') c.duplicates += 1;
+  else if (r.outcome === 'feed') c.feedMail += 1;
   if (r.state === 'failed_format') c.formatErrors += 1;
   if (r.outcome === 'report' || r.outcome === 'machine') c.reports += r.reportIds.length;
 }
@@ -293,13 +297,14 @@ function countResults(results: ProcessResult[]): MailImportCounts {
     formatErrors: 0,
     failed: 0,
     tooLarge: 0,
+    feedMail: 0,
   };
   for (const r of results) tally(c, r);
   return c;
 }
 
 function describeCounts(c: MailImportCounts): string {
-  return `processed ${c.messages} messages: ${c.reports} reports, ${c.correspondence} replies to incidents, ${c.duplicates} duplicates, ${c.formatErrors} format errors, ${c.failed} failed`;
+  return `processed ${c.messages} messages: ${c.reports} reports, ${c.correspondence} replies to incidents, ${c.duplicates} duplicates, ${c.feedMail} feed mails, ${c.formatErrors} format errors, ${c.failed} failed`;
 }
 
 function describeImport(c: MailImportCounts): string {

@@ -11,6 +11,7 @@ import { createIncidentService } from '../services/incident.service.ts';
 import { createMailIntakeService, type MailIntakeService } from '../services/mail-intake.service.ts';
 import type { OutboundMailService } from '../services/outbound-mail.service.ts';
 import type { MailSender } from '../services/ports.ts';
+import type { FeedMailRouter } from '../services/mail-intake.service.ts';
 
 /** Acknowledgements go out through the outbox (kind `ack`): retried, recorded, threaded. */
 export function outboxMailSender(outbound: Pick<OutboundMailService, 'queue'>): MailSender {
@@ -31,12 +32,16 @@ export function outboxMailSender(outbound: Pick<OutboundMailService, 'queue'>): 
   };
 }
 
-/** The e-mail intake service over one database; `sender` null: acknowledgements are not sent. */
+/**
+ * The e-mail intake service over one database; `sender` null: acknowledgements are not sent.
+ * `feedRouter` (composeMailFeedRouter): attachments of feed mail go to the feed pipeline.
+ */
 export function composeMailIntake(
   db: Kysely<DB>,
   config: Config,
   clock: Clock,
   sender: MailSender | null,
+  feedRouter?: FeedMailRouter,
 ): MailIntakeService {
   return createMailIntakeService({
     repo: createMailRepository(db),
@@ -49,6 +54,7 @@ export function composeMailIntake(
     analyser: createMailAnalyser(),
     sender,
     clock,
+    ...(feedRouter ? { feedRouter } : {}),
     options: {
       subjectTag: config.mail.subjectTag,
       ownAddresses: [...reportAddressesOf(config).map((a) => a.address), config.mail.from.toLowerCase()],

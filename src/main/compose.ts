@@ -22,6 +22,7 @@ import { createDashboardService } from '../services/dashboard.service.ts';
 import { composeMailServices } from './compose-mail.ts';
 import { composeMailIntake, outboxMailSender } from './compose-mail-intake.ts';
 import { composePipelineService } from './compose-pipeline.ts';
+import { composeMailFeedRouter } from './compose-mail-feeds.ts';
 import { createBotnetStatsService } from '../services/botnet-stats.service.ts';
 import { createBotnetStatsRepository } from '../db/repositories/botnet-stats.repository.ts';
 import { createMalwareFamilyService } from '../services/malware-family.service.ts';
@@ -42,6 +43,7 @@ export function composeServices(database: Database, config: Config, clock: Clock
       config,
       clock,
       outboxMailSender(composeMailServices(db, config, clock).mailOutbound),
+      composeMailFeedRouter(database, config, clock),
     ),
     botnetStats: createBotnetStatsService({
       botnets: createBotnetStatsRepository(db),

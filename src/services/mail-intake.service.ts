@@ -30,6 +30,36 @@ export interface MailAnalyser {
   machineDocument(contentType: string, body: Buffer): MachineReportResult | null;
 }
 
+/** One attachment of a message, as offered to the feed router. */
+export interface FeedMailAttachment {
+  fileName: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/** A raw report stored for an attachment of feed mail (an existing one when the content was known). */
+export interface FeedMailSubmission {
+  feed: string;
+  fileName: string;
+  rawReportId: number;
+  /** The same content was stored before (a retry, a restart, or the feed sending it again). */
+  duplicate: boolean;
+}
+
+/**
+ * Machine feed mail (Shadowserver, Spamhaus, … reports mailed as attachments), passed in by main/
+ * over the feed pipeline's mail collector: the feeds whose `mail` collector matches the sender
+ * and subject take the attachments they accept, each stored as a raw report. Idempotent: the
+ * same attachment submitted again returns the report stored before. [] when no feed matched or
+ * no attachment was accepted (the message then goes the normal way). Throws when storing fails
+ * (the message fails and is processed again on retry).
+ */
+export type FeedMailRouter = (mail: {
+  from: string;
+  subject: string;
+  attachments: FeedMailAttachment[];
+}) => Promise<FeedMailSubmission[]>;
+
 export interface MailIntakeOptions {
   /** Subject tag of threading: `[certops #123]`. */
   subjectTag: string;
@@ -60,6 +90,8 @@ export interface MailIntakeDeps {
   sender: MailSender | null;
   clock: Clock;
   options: MailIntakeOptions;
+  /** Attachments of feed mail → raw reports of the feed pipeline; absent: no feed mail. */
+  feedRouter?: FeedMailRouter;
   /** Problems that do not fail processing (an acknowledgement that could not be sent). */
   onWarning?: (message: string, detail: Record<string, unknown>) => void;
 }
@@ -73,6 +105,8 @@ export interface ProcessResult {
   trackingNumbers: string[];
   error: string;
   ack: AckState;
+  /** Feed mail (outcome `feed`): the raw reports its attachments were stored as. */
+  rawReportIds?: number[];
 }
 
 export interface MailMessageDetail extends MailMessageSummary {
@@ -224,6 +258,17 @@ const MAX_SCANNED = 2_000_000;
 
 function clip(text: string, max = MAX_TEXT): string {
   return text.length <= max ? text : `${text.slice(0, max - 40)}\n… (truncated)`;
+}
+
+/** The note a feed message keeps: `feed NAME: raw report 12 (a.csv), raw report 13 (b.csv, known)`. */
+export function feedNote(submitted: readonly FeedMailSubmission[]): string {
+  const byFeed = new Map<string, string[]>();
+  for (const s of submitted) {
+    const list = byFeed.get(s.feed) ?? [];
+    list.push(`raw report ${s.rawReportId} (${s.fileName}${s.duplicate ? ', known' : ''})`);
+    byFeed.set(s.feed, list);
+  }
+  return [...byFeed].map(([feed, list]) => `feed ${feed}: ${list.join(', ')}`).join('; ');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -553,6 +598,29 @@ export function createMailIntakeService(deps: MailIntakeDeps): MailIntakeService
     const reporter = await reporterOf(mail);
     const language = guessLanguage(`${mail.subject}\n${body}`);
     const subject = mail.subject.replace(/\s+/g, ' ').trim().slice(0, 500);
+    // 0. Machine feed mail: its attachments go to the feed pipeline, no incident report is made.
+    if (deps.feedRouter) {
+      const submitted = await deps.feedRouter({
+        from: mail.from,
+        subject: mail.subject,
+        attachments: mail.attachments.map((a) => ({
+          fileName: a.filename,
+          contentType: a.contentType,
+          content: a.content,
+        })),
+      });
+      if (submitted.length > 0) {
+        return finish(
+          result('processed', 'feed', {
+            rawReportIds: submitted.map((s) => s.rawReportId),
+            error: feedNote(submitted),
+          }),
+          info,
+          { ack: { state: 'suppressed', note: 'feed mail' } },
+        );
+      }
+    }
+
     // 1. A reply about an incident we know: correspondence on its timeline.
     const incidentId = await threadTarget(mail);
     if (incidentId !== null) {

@@ -34,6 +34,7 @@ export const mail: Catalogue = {
     'mail.outcome.machine': '机读报告',
     'mail.outcome.correspondence': '往来邮件',
     'mail.outcome.duplicate': '重复',
+    'mail.outcome.feed': '数据源邮件',
   },
   en: {
     'mail.ack.subject': 'We received your report (tracking number {trackingNumber}): {subject}',
@@ -67,5 +68,6 @@ export const mail: Catalogue = {
     'mail.outcome.machine': 'machine-readable report',
     'mail.outcome.correspondence': 'correspondence',
     'mail.outcome.duplicate': 'duplicate',
+    'mail.outcome.feed': 'feed mail',
   },
 };

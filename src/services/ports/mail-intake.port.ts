@@ -10,8 +10,8 @@ export type MailSource = 'smtp' | 'file' | 'api';
 export const MAIL_STATES = ['received', 'processing', 'processed', 'failed', 'failed_format'] as const;
 export type MailState = (typeof MAIL_STATES)[number];
 
-/** What processing made of a message. */
-export type MailOutcome = '' | 'report' | 'machine' | 'correspondence' | 'duplicate';
+/** What processing made of a message (`feed`: machine feed mail, attachments → raw reports). */
+export type MailOutcome = '' | 'report' | 'machine' | 'correspondence' | 'duplicate' | 'feed';
 
 export type AckState = '' | 'sent' | 'suppressed' | 'failed';
 
