@@ -125,6 +125,8 @@ describe.each(DIALECTS)('pipeline console and events API on %s', (dialect) => {
     expect(detail).toContain('source.abuse_contact');
     expect(detail).toContain('abuse@bj.example');
     expect(detail).toContain(`Event ${ids[0]}`);
+    // The AS data's licence (DB-IP, CC BY 4.0) asks for this link where its answers are shown.
+    expect(detail).toContain('href="https://db-ip.com"');
 
     const bad = await h.app.request('/console/pipeline/events?cidr=10.0.0.0/99', { headers: s.headers });
     expect(bad.status).toBe(400);

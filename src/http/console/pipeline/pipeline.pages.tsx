@@ -36,17 +36,23 @@ export function PipelineNav(props: { c: Ctx; current: string }) {
     ['/console/stats/botnets', 'events.nav.botnets', actor !== null && can(actor.role, 'stats.read')],
   ];
   return (
-    <nav class="subnav" aria-label={t(c, 'events.nav.feeds')}>
-      {links
-        .filter(([, , show]) => show)
-        .map(([href, key]) => (
-          <>
-            <a href={href} aria-current={href === props.current ? 'page' : undefined}>
-              {t(c, key)}
-            </a>{' '}
-          </>
-        ))}
-    </nav>
+    <>
+      <nav class="subnav" aria-label={t(c, 'events.nav.feeds')}>
+        {links
+          .filter(([, , show]) => show)
+          .map(([href, key]) => (
+            <>
+              <a href={href} aria-current={href === props.current ? 'page' : undefined}>
+                {t(c, key)}
+              </a>{' '}
+            </>
+          ))}
+      </nav>
+      {/* The AS data (DB-IP, CC BY 4.0) asks for this link wherever its answers are shown (NOTICE). */}
+      <p class="muted attribution">
+        {t(c, 'events.attribution')} <a href="https://db-ip.com">IP Geolocation by DB-IP</a>
+      </p>
+    </>
   );
 }
 
