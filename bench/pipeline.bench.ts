@@ -6,7 +6,7 @@ import { argValue, emit } from './figures.ts';
 import { writeSinkholeCsv } from './generate-sinkhole.ts';
 
 /**
- * `npm run bench -- pipeline [--count N] [--no-experts] [--heap MiB] [--database postgres://…] [--keep]`:
+ * `npm run bench -- pipeline [--count|--lines N] [--no-experts] [--heap MiB] [--database postgres://…] [--keep]`:
  * generates an N-line (default 1,000,000) Shadowserver event4 sinkhole CSV from real mainland and
  * foreign ranges, then runs `certops ingest` end to end (parse, all experts, dedup, store) on a
  * fresh embedded SQLite with one worker, measured in a child process under /usr/bin/time -v
@@ -14,7 +14,7 @@ import { writeSinkholeCsv } from './generate-sinkhole.ts';
  * reports processed by two `certops worker --once` processes at once.
  */
 export async function run(args: string[]): Promise<void> {
-  const count = Number(argValue(args, 'count', '1000000'));
+  const count = Number(argValue(args, 'count', argValue(args, 'lines', '1000000')));
   const experts = !args.includes('--no-experts');
   const pgUrl = argValue(args, 'database', process.env.DATABASE_URL ?? '');
   // A worker's V8 heap cap (MiB; 0: V8's default). V8 grows the heap lazily towards its default
@@ -28,6 +28,10 @@ export async function run(args: string[]): Promise<void> {
   );
   const env = {
     ...process.env,
+    // the cap reaches the measured processes (ingest, workers), as NODE_OPTIONS does in deployment
+    ...(heapMb > 0
+      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${heapMb}`.trim() }
+      : {}),
     CERTOPS_FEEDS_FILE: feedsFile,
     CERTOPS_LOG_LEVEL: 'warn',
     CERTOPS_LANGUAGE: 'en',

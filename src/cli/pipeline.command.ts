@@ -79,7 +79,7 @@ export function registerPipelineCommands(program: Command, ctx: CliContext): voi
     .requiredOption('--feed <name>', 'feed name from the feeds configuration')
     .argument('<files...>', 'files to ingest')
     .option('--no-experts', 'skip enrichment (geo, ASN, branch, contact)')
-    .option('--batch-size <n>', 'events per transaction (default: pipeline.batchSize, 2000)')
+    .option('--batch-size <n>', 'events per transaction (default: pipeline.batchSize, 10000)')
     .option('--json', 'print the summary as one JSON object')
     .action(
       async (

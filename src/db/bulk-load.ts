@@ -12,20 +12,26 @@ const BULK_TABLES = ['incidents', 'reports', 'observables', 'actions'];
  * and rebuilt when the load ends. If the process dies in between, `restoreDeferredIndexes` (run
  * on every open, after migrations) rebuilds them, so a crash costs time, never an index.
  */
-export function deferIndexesIfEmpty(handle: BetterSqlite3.Database): boolean {
+export function deferIndexesIfEmpty(
+  handle: BetterSqlite3.Database,
+  /** The tables whose indexes are set aside; the first must be empty (default: the import's). */
+  tables: readonly string[] = BULK_TABLES,
+): boolean {
   return handle
     .transaction(() => {
-      const rows = handle.prepare('select count(*) as n from (select 1 from incidents limit 1)').get() as {
+      const rows = handle
+        .prepare(`select count(*) as n from (select 1 from "${tables[0]}" limit 1)`)
+        .get() as {
         n: number;
       };
       if (rows.n > 0) return false;
       const indexes = handle
         .prepare(
           `select name, sql from sqlite_master where type = 'index' and sql is not null
-           and tbl_name in (${BULK_TABLES.map(() => '?').join(', ')})
+           and tbl_name in (${tables.map(() => '?').join(', ')})
            and sql not like 'CREATE UNIQUE%'`,
         )
-        .all(...BULK_TABLES) as { name: string; sql: string }[];
+        .all(...tables) as { name: string; sql: string }[];
       const save = handle.prepare('insert into certops_deferred_indexes (name, definition) values (?, ?)');
       for (const i of indexes) {
         save.run(i.name, i.sql);
@@ -37,12 +43,17 @@ export function deferIndexesIfEmpty(handle: BetterSqlite3.Database): boolean {
 }
 
 /** Builds every index set aside by a bulk load (the end of a load, or after a crash). */
-export function restoreDeferredIndexes(handle: BetterSqlite3.Database): number {
+export function restoreDeferredIndexes(
+  handle: BetterSqlite3.Database,
+  /** `keepCache`: build with the connection's page cache as it is (bounded memory). */
+  options: { keepCache?: boolean } = {},
+): number {
   const pendingCount = handle
     .prepare('select count(*) as n from certops_deferred_indexes')
     .pluck()
     .get() as number;
   if (pendingCount === 0) return 0;
+  if (options.keepCache) return rebuild(handle);
   // each index is built by a sort over the whole table: give it the import's page cache, so that
   // the sort of a million-row table stays in memory (a ceiling, restored after)
   const cacheSize = handle.pragma('cache_size', { simple: true }) as number;

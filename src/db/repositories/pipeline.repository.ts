@@ -14,6 +14,8 @@ import type {
   RawReportState,
 } from '../../services/ports.ts';
 import type { Database } from '../database.ts';
+import { deferIndexesIfEmpty, restoreDeferredIndexes } from '../bulk-load.ts';
+import { startPipelineWriterThread, type PipelineWriterThread } from '../pipeline-writer.thread.ts';
 import type { DB, RawReportsTable } from '../schema.ts';
 
 /*
@@ -175,6 +177,23 @@ function isRetryable(e: unknown): boolean {
 }
 
 class LostClaim extends Error {}
+
+/**
+ * `commitBatch` on a SQLite connection, synchronous: one IMMEDIATE transaction; a lost claim
+ * comes back as `committed: false`. Used on the caller's connection and in the writer thread.
+ */
+export function writeSqliteBatchTransaction(handle: SQLite.Database): (batch: BatchWrite) => BatchResult {
+  const st = prepareSqlite(handle);
+  const tx = handle.transaction((b: BatchWrite) => writeSqliteBatch(st, b));
+  return (batch) => {
+    try {
+      return tx.immediate(batch);
+    } catch (e) {
+      if (e instanceof LostClaim) return { committed: false, inserted: 0 };
+      throw e;
+    }
+  };
+}
 
 interface SqliteStatements {
   find: SQLite.Statement;
@@ -380,15 +399,45 @@ async function whenSqliteIdle(handle: SQLite.Database): Promise<void> {
   while (handle.inTransaction) await new Promise((r) => setTimeout(r, 1));
 }
 
+/** Tables whose secondary indexes a report into an empty event store defers. */
+const EVENT_TABLES = ['events'];
+
 const CHUNK_SELECT = 'select data from raw_report_chunks where report_id = ? and seq = ?';
+
+export interface PipelineRepositoryOptions {
+  /**
+   * SQLite files: commit batches in a thread of its own (db/pipeline-writer.thread.ts) with its
+   * own connection, so that the report processor parses and enriches the next batch while this
+   * one is written. `never` (default: measured slower on a busy 2-core machine, where copying each
+   * batch to the thread costs more than the overlap saves, docs/performance.md); `auto`: a report's
+   * first batch is written on the caller's
+   * connection and the thread takes over from its second, so a small report never waits for a
+   * thread to start; `always`; `never`. In-memory databases never do.
+   */
+  writerThread?: 'auto' | 'always' | 'never';
+}
 
 export function createPipelineRepository(
   database: Pick<Database, 'db' | 'sqlite' | 'dialect'>,
+  options: PipelineRepositoryOptions = {},
 ): PipelinePort {
   const db: Kysely<DB> = database.db;
   const handle = database.sqlite;
-  let statements: SqliteStatements | null = null;
-  const sqliteStatements = (h: SQLite.Database) => (statements ??= prepareSqlite(h));
+  const mode = options.writerThread ?? 'never';
+  const threaded = handle !== null && mode !== 'never' && !handle.memory && handle.name !== '';
+  let writeHere: ((batch: BatchWrite) => BatchResult) | null = null;
+  let thread: PipelineWriterThread | null = null;
+  let lastReport = -1;
+  /** Set while this repository has the events table's secondary indexes set aside. */
+  let deferred = false;
+  /** Builds the indexes set aside by a report's first batch, once the report is finished or released. */
+  const restoreIndexes = () => {
+    if (!handle || !deferred) return;
+    deferred = false;
+    // with the connection's own page cache: a bigger one would fill with the whole events table
+    // during the scans (the worker's memory bound matters more than the sorts' speed)
+    restoreDeferredIndexes(handle, { keepCache: true });
+  };
 
   async function refreshFeedTotals(
     executor: Kysely<DB> | Transaction<DB>,
@@ -561,14 +610,22 @@ export function createPipelineRepository(
 
     async commitBatch(batch) {
       if (handle) {
-        await whenSqliteIdle(handle);
-        const st = sqliteStatements(handle);
-        try {
-          return handle.transaction(() => writeSqliteBatch(st, batch)).immediate();
-        } catch (e) {
-          if (e instanceof LostClaim) return { committed: false, inserted: 0 };
-          throw e;
+        const again = batch.reportId === lastReport;
+        lastReport = batch.reportId;
+        // Into an empty event store (a new installation's first, often largest, report), the
+        // secondary indexes are built once when the report ends instead of row by row
+        // (db/bulk-load.ts: crash-safe, a crashed load's indexes are rebuilt on the next open).
+        if (!again && batch.linesDone !== null && !deferred) {
+          await whenSqliteIdle(handle);
+          deferred = deferIndexesIfEmpty(handle, EVENT_TABLES);
         }
+        if (threaded && (mode === 'always' || again || thread)) {
+          thread ??= startPipelineWriterThread(handle.name);
+          return thread.write(batch);
+        }
+        await whenSqliteIdle(handle);
+        writeHere ??= writeSqliteBatchTransaction(handle);
+        return writeHere(batch);
       }
       for (let attempt = 0; ; attempt++) {
         try {
@@ -585,6 +642,7 @@ export function createPipelineRepository(
     },
 
     async finishRawReport(reportId, workerId, outcome) {
+      restoreIndexes();
       return db.transaction().execute(async (trx) => {
         const row = await trx
           .updateTable('raw_reports')
@@ -613,6 +671,7 @@ export function createPipelineRepository(
     },
 
     async releaseRawReport(reportId, workerId) {
+      restoreIndexes();
       await db
         .updateTable('raw_reports')
         .set({ state: 'pending', claimed_by: null, claimed_at: null })

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { systemClock } from '../../core/shared/clock.ts';
 import { createAuditRepository } from '../../db/repositories/audit.repository.ts';
 import { createPipelineRepository } from '../../db/repositories/pipeline.repository.ts';
@@ -322,5 +323,63 @@ describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
     // reprocess after a retry still subtracts exactly
     await pipeline.reprocessRawReport(r.id);
     expect(await pipeline.countEvents()).toEqual({ rows: 0, occurrences: 0 });
+  });
+});
+
+describe('pipeline store on a SQLite file: writer thread and deferred event indexes', () => {
+  const dbs: TestDatabase[] = [];
+  afterEach(async () => {
+    for (const d of dbs.splice(0)) await d.destroy();
+  });
+
+  async function open(writerThread: 'always' | 'never') {
+    const t = await createTestDatabase('sqlite');
+    dbs.push(t);
+    const pipeline = createPipelineService({
+      store: createPipelineRepository(t, { writerThread }),
+      audit: createAuditRepository(t.db),
+      clock: systemClock,
+      knownFeeds: () => FEEDS.names,
+    });
+    return { t, pipeline };
+  }
+
+  const eventIndexes = async (t: TestDatabase) =>
+    (await sql`select name from sqlite_master where type = 'index' and tbl_name = 'events'`.execute(t.db))
+      .rows.length;
+  const deferredIndexes = async (t: TestDatabase) =>
+    (await sql`select name from certops_deferred_indexes`.execute(t.db)).rows.length;
+
+  it('commits in a writer thread with the same result as on the caller connection, also across a crash', async () => {
+    const content = lines(2000, { bots: 300, badEvery: 333 });
+    const plain = await open('never');
+    const indexes = await eventIndexes(plain.t);
+    await plain.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
+    await createPipelineWorker({ ...deps(plain.pipeline, 64), workerId: 'plain' }).drain();
+    const expected = await snapshot(plain.t);
+    expect(expected.total).toBe(1994);
+
+    const threaded = await open('always');
+    const r = await threaded.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
+    const d = deps(threaded.pipeline, 64);
+    const claimed = await threaded.pipeline.claimRawReport({ workerId: 'dead' });
+    const partial = await createReportProcessor(d).processClaimed(claimed!, {
+      workerId: 'dead',
+      stopAfterBatches: 7,
+    });
+    expect(partial.state).toBe('lost');
+    // into an empty event store the secondary indexes wait until the report ends (crash-safe record)
+    expect(await deferredIndexes(threaded.t)).toBe(indexes - 1);
+    expect(await eventIndexes(threaded.t)).toBe(1);
+    await threaded.t.db
+      .updateTable('raw_reports')
+      .set({ claimed_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', r.id)
+      .execute();
+    const [resumed] = await createPipelineWorker({ ...d, workerId: 'new' }).drain();
+    expect(resumed).toMatchObject({ state: 'done' });
+    expect(await snapshot(threaded.t)).toEqual(expected);
+    expect(await eventIndexes(threaded.t)).toBe(indexes);
+    expect(await deferredIndexes(threaded.t)).toBe(0);
   });
 });

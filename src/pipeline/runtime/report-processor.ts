@@ -1,6 +1,6 @@
 import { dedupFieldsFor, dedupKey } from '../../core/events/dedup.ts';
 import type { FeedEvent } from '../../core/events/event.ts';
-import type { DeadLetterInput, EventUpsert, RawReportRecord } from '../../services/ports.ts';
+import type { BatchResult, DeadLetterInput, EventUpsert, RawReportRecord } from '../../services/ports.ts';
 import type { PipelineService } from '../../services/pipeline.service.ts';
 import type { FeedConfig, FeedsConfig } from '../config/feeds.config.ts';
 import type { ExpertChain } from '../experts/types.ts';
@@ -198,8 +198,20 @@ export function createReportProcessor(deps: ProcessorDeps) {
     let maxLine = 0;
     let batches = 0;
 
-    /** Writes every pending outcome; `checkpoint`: all lines up to it are then stored. */
-    const flush = async (checkpoint: number): Promise<boolean> => {
+    interface Prepared {
+      occurrences: number;
+      upserts: EventUpsert[];
+      deadLetters: number;
+      commit: Promise<BatchResult>;
+    }
+    /**
+     * The batch being committed. One at a time: while it is written (in a writer thread on
+     * SQLite, over the network on PostgreSQL) the next batch is parsed and enriched.
+     */
+    let inflight: Prepared | null = null;
+
+    /** Cuts every pending outcome into a batch (experts, keys, merge) and starts its commit. */
+    const send = (checkpoint: number): Prepared => {
       const take = pending;
       pending = [];
       pendingEvents = 0;
@@ -215,34 +227,45 @@ export function createReportProcessor(deps: ProcessorDeps) {
       }
       chain.process(batch.events);
       const { upserts, invalid } = mergeBatch(batch.events, batch.lines, feed, report.receivedAt);
-      const deadLetters = [...batch.deadLetters, ...invalid];
+      const deadLetters = invalid.length > 0 ? [...batch.deadLetters, ...invalid] : batch.deadLetters;
       if (retry) {
         for (const d of deadLetters) options.onLineOutcome?.(d.line, false, d.error);
         const badLines = new Set(invalid.map((d) => d.line));
         for (const l of batch.lines) if (!badLines.has(l)) options.onLineOutcome?.(l, true, null);
       }
-      const result = await deps.pipeline.commitBatch({
+      const occurrences = batch.events.length - invalid.length;
+      const commit = deps.pipeline.commitBatch({
         reportId: report.id,
         workerId: options.workerId,
         feed: feed.name,
         linesDone: retry ? null : checkpoint,
-        eventsProduced: batch.events.length - invalid.length,
+        eventsProduced: occurrences,
         events: upserts,
         deadLetters: retry ? [] : deadLetters,
       });
+      // awaited by settle (or the error path); never an unhandled rejection meanwhile
+      commit.catch(() => {});
+      return { occurrences, upserts, deadLetters: retry ? 0 : deadLetters.length, commit };
+    };
+
+    /** Waits for the batch in flight; false when the claim was lost (nothing of it stored). */
+    const settle = async (): Promise<boolean> => {
+      const b = inflight;
+      if (!b) return true;
+      inflight = null;
+      const result = await b.commit;
       if (!result.committed) return false;
-      if (deps.afterBatch && upserts.length > 0) {
+      if (deps.afterBatch && b.upserts.length > 0) {
         try {
-          await deps.afterBatch(upserts);
+          await deps.afterBatch(b.upserts);
         } catch (e) {
           deps.onAfterBatchError?.(e);
         }
       }
-      const occurrences = batch.events.length - invalid.length;
-      outcome.eventsProduced += occurrences;
+      outcome.eventsProduced += b.occurrences;
       outcome.eventsInserted += result.inserted;
-      outcome.duplicatesMerged += occurrences - result.inserted;
-      outcome.deadLetters += retry ? 0 : deadLetters.length;
+      outcome.duplicatesMerged += b.occurrences - result.inserted;
+      outcome.deadLetters += b.deadLetters;
       batches++;
       options.onProgress?.({
         reportId: report.id,
@@ -251,6 +274,16 @@ export function createReportProcessor(deps: ProcessorDeps) {
         eventsProduced: outcome.eventsProduced,
       });
       return true;
+    };
+
+    /** After a batch cut inside the report: stop here (tests' crash, shutdown)? */
+    const stopHere = async (): Promise<boolean> => {
+      if (options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches) return true;
+      if (options.signal?.aborted && !retry) {
+        await deps.pipeline.releaseRawReport(report.id, options.workerId);
+        return true;
+      }
+      return false;
     };
 
     const lost = () => {
@@ -270,23 +303,31 @@ export function createReportProcessor(deps: ProcessorDeps) {
             (pendingEvents >= batchSize || pending.length >= 2 * batchSize) &&
             o.line > pending[pending.length - 1]!.line
           ) {
-            if (!(await flush(o.line - 1))) return lost();
-            if (options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches) return lost();
-            if (options.signal?.aborted && !retry) {
-              await deps.pipeline.releaseRawReport(report.id, options.workerId);
-              return lost();
+            if (inflight) {
+              // the previous batch was cut inside the report: its stop checks come once it is stored
+              if (!(await settle())) return lost();
+              if (await stopHere()) return lost();
             }
+            inflight = send(o.line - 1);
           }
           pending.push(o);
           if (o.ok) pendingEvents++;
         }
       }
       outcome.lines = maxLine;
+      if (inflight) {
+        if (!(await settle())) return lost();
+        if (await stopHere()) return lost();
+      }
       if (pending.length > 0 || (!retry && maxLine > skipTo)) {
-        if (!(await flush(maxLine))) return lost();
+        inflight = send(maxLine);
+        if (!(await settle())) return lost();
       }
     } catch (e) {
       outcome.lines = maxLine;
+      const b = inflight as Prepared | null;
+      inflight = null;
+      if (b) await b.commit.catch(() => {});
       return finish('failed', `${(e as Error).message}`.split('\n')[0]!);
     }
     return finish('done', null);
