@@ -14,6 +14,7 @@ import { argValue, emit } from './figures.ts';
  * (default 20), and measures messages accepted per second (every `250`), messages accepted and
  * processed into reports per second (until the last is processed), and the server's peak RSS.
  * Acknowledgements are off (CERTOPS_MAIL_AUTO_ACK=false): the figure is the intake's.
+ * `--cpu-prof DIR`: the server writes a V8 CPU profile into DIR when it stops.
  */
 export async function run(args: string[]): Promise<void> {
   const count = Number(argValue(args, 'count', '10000'));
@@ -29,10 +30,20 @@ export async function run(args: string[]): Promise<void> {
     : ({ dialect: 'sqlite', file: database.slice('sqlite:'.length) } as const);
   const db = openDatabase(target, { onIdleError: () => {} });
   await migrateToLatest(db);
+  const profileDir = argValue(args, 'cpu-prof', '');
 
   const child = spawn(
     process.execPath,
-    ['bin/certops.js', '--database', database, 'mail', 'serve', '--port', '0'],
+    [
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      'bin/certops.js',
+      '--database',
+      database,
+      'mail',
+      'serve',
+      '--port',
+      '0',
+    ],
     {
       env: { ...process.env, CERTOPS_MAIL_AUTO_ACK: 'false', CERTOPS_MAIL_DOMAIN: 'bench.example' },
       stdio: ['ignore', 'pipe', 'pipe'],

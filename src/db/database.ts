@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.ts';
 
@@ -36,6 +36,33 @@ export interface OpenOptions {
   onIdleError?: (error: Error) => void;
 }
 
+/**
+ * Kysely's SQLite driver prepares every query afresh; preparing costs about as much as running a
+ * small statement. Keep the most recently used statements by SQL text (better-sqlite3 statements
+ * are reusable and re-prepare themselves after a schema change). A statement still iterating (a
+ * streamed query) is busy: then a fresh one is prepared for that call.
+ */
+function withStatementCache(handle: SQLite.Database, max = 512): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => handle.close(),
+    prepare(text) {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) {
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const statement = handle.prepare(text);
+      if (!hit) {
+        cache.set(text, statement);
+        if (cache.size > max) cache.delete(cache.keys().next().value as string);
+      }
+      return statement;
+    },
+  };
+}
+
 export function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Database {
   let db: Kysely<DB>;
   let sqliteHandle: SQLite.Database | null = null;
@@ -51,7 +78,7 @@ export function openDatabase(target: DatabaseTarget, options: OpenOptions = {}):
     // (cheap on a small database, bounded on a large one), as SQLite recommends at connection open.
     handle.pragma('optimize = 0x10002');
     sqliteHandle = handle;
-    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   } else {
     const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
     pool.on('error', (error) => options.onIdleError?.(error));

@@ -58,6 +58,33 @@ describe.each(DIALECTS)('mail repository (%s)', (dialect) => {
     });
   });
 
+  it('claims the oldest of waiting and stale messages without an id, and never a fresh claim', async () => {
+    const a = await repo.insertMessage(message());
+    const b = await repo.insertMessage(message());
+    const c = await repo.insertMessage(message());
+    // a and b are claimed at 09:00; c waits.
+    expect(await repo.claim('2007-03-01T09:00:00.000Z', '2007-03-01T08:50:00.000Z')).toMatchObject({ id: a });
+    expect(await repo.claim('2007-03-01T09:00:00.000Z', '2007-03-01T08:50:00.000Z')).toMatchObject({ id: b });
+    // At 09:05 nothing is stale: the waiting c comes next, then nothing.
+    expect(await repo.claim('2007-03-01T09:05:00.000Z', '2007-03-01T08:55:00.000Z')).toMatchObject({
+      id: c,
+      attempts: 1,
+    });
+    expect(await repo.claim('2007-03-01T09:05:00.000Z', '2007-03-01T08:55:00.000Z')).toBeNull();
+    // At 09:20 the 09:00 claims are stale (c's claim of 09:05 is not): a, then b, are taken over.
+    const d = await repo.insertMessage(message());
+    expect(await repo.claim('2007-03-01T09:20:00.000Z', '2007-03-01T09:01:00.000Z')).toMatchObject({
+      id: a,
+      attempts: 2,
+    });
+    expect(await repo.claim('2007-03-01T09:20:00.000Z', '2007-03-01T09:01:00.000Z')).toMatchObject({
+      id: b,
+      attempts: 2,
+    });
+    expect(await repo.claim('2007-03-01T09:20:00.000Z', '2007-03-01T09:01:00.000Z')).toMatchObject({ id: d });
+    expect(await repo.claim('2007-03-01T09:20:00.000Z', '2007-03-01T09:01:00.000Z')).toBeNull();
+  });
+
   it('finishes, requeues only failed messages, and counts and lists by state within scope', async () => {
     const a = await repo.insertMessage(message());
     const b = await repo.insertMessage(message({ branchCode: 'CN-XJ' }));

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Scope } from '../../core/auth/actor.ts';
 import {
   MAIL_STATES,
@@ -80,51 +80,100 @@ function branchOf(scope: Scope): string | null {
 export function createMailRepository(db: Kysely<DB>): MailIntakePort {
   const postgres = dialectOf(db) === 'postgres';
 
+  async function claimOnce(
+    now: string,
+    staleBefore: string,
+    id: number | undefined,
+  ): Promise<MailMessageRecord | null | undefined> {
+    const claimable = (eb: ExpressionBuilder<DB, 'mail_messages'>) =>
+      eb.or([
+        eb('state', '=', 'received'),
+        eb.and([eb('state', '=', 'processing'), eb('claimed_at', '<', staleBefore)]),
+      ]);
+    let target: number | null;
+    if (id !== undefined) target = id;
+    else if (postgres) target = null;
+    else {
+      // SQLite: the oldest received message and the oldest stale claim, each the first entry of
+      // the (state, id) index. One query with OR sorts every waiting message on each claim, a
+      // cost that grows with the backlog. The update checks again that the message is claimable.
+      const row = await db
+        .selectNoFrom((eb) => [
+          eb
+            .selectFrom('mail_messages')
+            .select('id')
+            .where('state', '=', 'received')
+            .orderBy('id')
+            .limit(1)
+            .as('received'),
+          eb
+            .selectFrom('mail_messages')
+            .select('id')
+            .where('state', '=', 'processing')
+            .where('claimed_at', '<', staleBefore)
+            .orderBy('id')
+            .limit(1)
+            .as('stale'),
+        ])
+        .executeTakeFirstOrThrow();
+      const { received, stale } = row;
+      const ids = [received, stale].filter((x): x is number => x !== null).map(Number);
+      if (ids.length === 0) return null;
+      target = Math.min(...ids);
+    }
+    let update = db
+      .updateTable('mail_messages')
+      .set((eb) => ({ state: 'processing', claimed_at: now, attempts: eb('attempts', '+', 1) }));
+    if (target !== null) {
+      update = update.where('id', '=', target).where(claimable);
+    } else {
+      const pick = db
+        .selectFrom('mail_messages')
+        .select('id')
+        .where(claimable)
+        .orderBy('id')
+        .limit(1)
+        .forUpdate()
+        .skipLocked();
+      update = update.where('id', '=', (eb) => eb.selectFrom(pick.as('p')).select('p.id'));
+    }
+    const row = await update.returningAll().executeTakeFirst();
+    if (row) return toRecord(row);
+    // Taken by another process after the look (SQLite): undefined, look again.
+    return target !== null && id === undefined ? undefined : null;
+  }
+
   return {
     async insertMessage(m) {
-      return db.transaction().execute(async (tx) => {
-        const row = await tx
-          .insertInto('mail_messages')
-          .values({
-            received_at: m.receivedAt,
-            source: m.source,
-            mail_from: m.mailFrom,
-            rcpt_to: JSON.stringify(m.rcptTo),
-            branch_code: m.branchCode,
-            remote_ip: m.remoteIp,
-            helo: m.helo,
-            size: m.raw.byteLength,
-            sha256: m.sha256,
-            raw: Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength),
-            state: 'received',
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        return Number(row.id);
-      });
+      // One statement: its own transaction (stored whole or not at all).
+      const row = await db
+        .insertInto('mail_messages')
+        .values({
+          received_at: m.receivedAt,
+          source: m.source,
+          mail_from: m.mailFrom,
+          rcpt_to: JSON.stringify(m.rcptTo),
+          branch_code: m.branchCode,
+          remote_ip: m.remoteIp,
+          helo: m.helo,
+          size: m.raw.byteLength,
+          sha256: m.sha256,
+          raw: Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength),
+          state: 'received',
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return Number(row.id);
     },
 
     async claim(now, staleBefore, id) {
-      let pick = db
-        .selectFrom('mail_messages')
-        .select('id')
-        .where((eb) =>
-          eb.or([
-            eb('state', '=', 'received'),
-            eb.and([eb('state', '=', 'processing'), eb('claimed_at', '<', staleBefore)]),
-          ]),
-        )
-        .orderBy('id')
-        .limit(1);
-      if (id !== undefined) pick = pick.where('id', '=', id);
-      if (postgres) pick = pick.forUpdate().skipLocked();
-      const row = await db
-        .updateTable('mail_messages')
-        .set((eb) => ({ state: 'processing', claimed_at: now, attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', (eb) => eb.selectFrom(pick.as('p')).select('p.id'))
-        .returningAll()
-        .executeTakeFirst();
-      return row ? toRecord(row) : null;
+      // SQLite without an id: another process may claim the message between look and update;
+      // then the next one is looked for.
+      for (let attempt = 0; ; attempt++) {
+        const r = await claimOnce(now, staleBefore, id);
+        if (r !== undefined) return r;
+        if (attempt >= 20) return null;
+      }
     },
 
     async finish(id, f) {
