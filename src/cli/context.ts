@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.ts';
+import type { MailProcessorFactory } from '../mail/intake/mail-processor.ts';
 import type { AppServices } from '../services/index.ts';
 
 /** What a command gets from the composition root: services over the configured database, and output. */
@@ -12,6 +13,8 @@ export interface CliContext {
     fn: (services: AppServices, config: Config) => Promise<T>,
     options?: { seedDefaults?: boolean },
   ): Promise<T>;
+  /** Where `mail serve` processes stored mail (a worker thread); undefined: in the listener's thread. */
+  mailProcessorFactory?(config: Config, services: AppServices): MailProcessorFactory | undefined;
   out(line: string): void;
   err(line: string): void;
 }

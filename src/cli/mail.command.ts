@@ -82,10 +82,12 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
           opts.host !== undefined
             ? { ...config, mail: { ...config.mail, smtp: { ...config.mail.smtp, host: opts.host } } }
             : config;
+        const startProcessor = ctx.mailProcessorFactory?.(effective, services);
         const running = await startMailIntake({
           config: effective,
           mailIntake: services.mailIntake,
           logger: lineLogger(ctx),
+          ...(startProcessor ? { startProcessor } : {}),
           ...(opts.port !== undefined ? { port: opts.port } : {}),
         });
         ctx.out(`certops: SMTP intake listening on ${running.smtp.host}:${running.smtp.port}`);

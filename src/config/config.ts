@@ -121,6 +121,12 @@ export const configSchema = z.object({
         .default([]),
       /** Inbound: seconds between looks for stored, unprocessed messages (new mail also wakes the processor). */
       processIntervalSeconds: z.number().positive().default(30),
+      /**
+       * Inbound: process stored mail in a worker thread with its own database connection, so that
+       * accepting (SMTP) and processing use two cores; off: in the listener's thread. An in-memory
+       * SQLite database is always processed in the listener's thread.
+       */
+      processInThread: z.boolean().default(true),
       /** Inbound: the acknowledgement a new reporter gets (from `mail.from`). */
       autoAck: z
         .object({
@@ -204,6 +210,7 @@ const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boole
   CERTOPS_SMTP_HOST: { key: 'mail.smtp.host', type: 'string' },
   CERTOPS_SMTP_PORT: { key: 'mail.smtp.port', type: 'number' },
   CERTOPS_SMTP_ENABLED: { key: 'mail.smtp.enabled', type: 'boolean' },
+  CERTOPS_MAIL_PROCESS_THREAD: { key: 'mail.processInThread', type: 'boolean' },
   CERTOPS_MAIL_DOMAIN: { key: 'mail.domain', type: 'string' },
   CERTOPS_MAIL_MAX_BYTES: { key: 'mail.maxMessageBytes', type: 'number' },
   CERTOPS_MAIL_SUBJECT_TAG: { key: 'mail.subjectTag', type: 'string' },

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,5 +37,108 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL connection pool', () =
     const after = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db);
     expect(after.rows[0]!.pid).not.toBe(pid);
     expect(await database.ping()).toBe(true);
+  });
+});
+
+describe('SQLite commit group', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'certops-group-'));
+  const file = path.join(dir, 'group.db');
+  let a: Database;
+  let b: Database;
+  const count = async (d: Database) =>
+    Number((await sql<{ n: number }>`select count(*) as n from t`.execute(d.db)).rows[0]!.n);
+
+  beforeAll(async () => {
+    a = openDatabase({ dialect: 'sqlite', file });
+    b = openDatabase({ dialect: 'sqlite', file });
+    await sql`create table t (v text not null unique)`.execute(a.db);
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exists on SQLite connections, closed until begun', () => {
+    expect(a.group).not.toBeNull();
+    expect(a.group!.open).toBe(false);
+  });
+
+  it('commits all writes at once, Kysely transactions inside it included', async () => {
+    await sql`delete from t`.execute(a.db);
+    a.group!.begin();
+    expect(a.group!.open).toBe(true);
+    await a.db
+      .insertInto('t' as never)
+      .values({ v: 'plain' } as never)
+      .execute();
+    await a.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('t' as never)
+        .values({ v: 'in-transaction' } as never)
+        .execute();
+    });
+    // another connection sees nothing before the group commits
+    expect(await count(b)).toBe(0);
+    a.group!.commit();
+    expect(a.group!.open).toBe(false);
+    expect(await count(b)).toBe(2);
+  });
+
+  it('undoes a failed Kysely transaction inside it alone (a savepoint), keeping the rest', async () => {
+    await sql`delete from t`.execute(a.db);
+    a.group!.begin();
+    await a.db
+      .insertInto('t' as never)
+      .values({ v: 'kept' } as never)
+      .execute();
+    await expect(
+      a.db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('t' as never)
+          .values({ v: 'undone' } as never)
+          .execute();
+        await tx
+          .insertInto('t' as never)
+          .values({ v: 'kept' } as never)
+          .execute(); // unique violation
+      }),
+    ).rejects.toThrow(/UNIQUE/);
+    await a.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('t' as never)
+        .values({ v: 'after' } as never)
+        .execute();
+    });
+    a.group!.commit();
+    const rows = await sql<{ v: string }>`select v from t order by v`.execute(b.db);
+    expect(rows.rows.map((r) => r.v)).toEqual(['after', 'kept']);
+  });
+
+  it('rolls everything back on rollback()', async () => {
+    await sql`delete from t`.execute(a.db);
+    a.group!.begin();
+    await a.db
+      .insertInto('t' as never)
+      .values({ v: 'gone' } as never)
+      .execute();
+    a.group!.rollback();
+    expect(a.group!.open).toBe(false);
+    expect(await count(a)).toBe(0);
+    // outside a group Kysely transactions are real transactions again
+    await a.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('t' as never)
+        .values({ v: 'own' } as never)
+        .execute();
+    });
+    expect(await count(b)).toBe(1);
+  });
+
+  it('refuses to open twice or to commit when none is open', () => {
+    expect(() => a.group!.commit()).toThrow(/no commit group/);
+    a.group!.begin();
+    expect(() => a.group!.begin()).toThrow(/already open/);
+    a.group!.rollback();
   });
 });

@@ -17,6 +17,13 @@ export interface Database {
    * (bulk import); null on PostgreSQL. Only db/ code may use it.
    */
   readonly sqlite: SQLite.Database | null;
+  /**
+   * Group commit on SQLite (null on PostgreSQL): while a group is open, every write on this
+   * connection — including Kysely transactions, which become savepoints inside it — commits with
+   * the group, once. For a connection with one user that batches its own work (the mail processor
+   * thread); callers answer anyone waiting for durability only after `commit()`.
+   */
+  readonly group: CommitGroup | null;
   /** Database reachable (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -36,17 +43,85 @@ export interface OpenOptions {
   onIdleError?: (error: Error) => void;
 }
 
+export interface CommitGroup {
+  readonly open: boolean;
+  /** BEGIN IMMEDIATE: takes the write lock now (waits up to busy_timeout for another writer). */
+  begin(): void;
+  /** Commits everything since `begin()`. If SQLite already rolled the group back, throws. */
+  commit(): void;
+  /** Undoes everything since `begin()` (no-op when SQLite already did). */
+  rollback(): void;
+}
+
+/** A statement Kysely can run (`run` only: it checks `reader` first) doing `run` of its own. */
+function commandStatement(run: () => void): SQLite.Statement {
+  return {
+    reader: false,
+    busy: false,
+    run() {
+      run();
+      return { changes: 0, lastInsertRowid: 0 };
+    },
+  } as unknown as SQLite.Statement;
+}
+
 /**
  * Kysely's SQLite driver prepares every query afresh; preparing costs about as much as running a
  * small statement. Keep the most recently used statements by SQL text (better-sqlite3 statements
  * are reusable and re-prepare themselves after a schema change). A statement still iterating (a
  * streamed query) is busy: then a fresh one is prepared for that call.
  */
-function withStatementCache(handle: SQLite.Database, max = 512): SqliteDatabase {
+function withStatementCache(
+  handle: SQLite.Database,
+  max = 512,
+): { database: SqliteDatabase; group: CommitGroup } {
   const cache = new Map<string, SQLite.Statement>();
-  return {
+  // Inside a commit group Kysely's own transactions become savepoints of the group.
+  let open = false;
+  let unitStatements: Record<'savepoint' | 'release' | 'rollbackTo', SQLite.Statement> | null = null;
+  const units = () =>
+    (unitStatements ??= {
+      savepoint: handle.prepare('savepoint certops_unit'),
+      release: handle.prepare('release certops_unit'),
+      rollbackTo: handle.prepare('rollback to certops_unit'),
+    });
+  const unit = {
+    begin: commandStatement(() => units().savepoint.run()),
+    commit: commandStatement(() => units().release.run()),
+    rollback: commandStatement(() => {
+      units().rollbackTo.run();
+      units().release.run();
+    }),
+  };
+  const group: CommitGroup = {
+    get open() {
+      return open;
+    },
+    begin() {
+      if (open) throw new Error('commit group already open');
+      handle.exec('begin immediate');
+      open = true;
+    },
+    commit() {
+      if (!open) throw new Error('no commit group open');
+      open = false;
+      if (!handle.inTransaction) throw new Error('the commit group was rolled back by SQLite');
+      handle.exec('commit');
+    },
+    rollback() {
+      if (!open) return;
+      open = false;
+      if (handle.inTransaction) handle.exec('rollback');
+    },
+  };
+  const database: SqliteDatabase = {
     close: () => handle.close(),
     prepare(text) {
+      if (open) {
+        if (text === 'begin') return unit.begin;
+        if (text === 'commit') return unit.commit;
+        if (text === 'rollback') return unit.rollback;
+      }
       const hit = cache.get(text);
       if (hit && !hit.busy) {
         cache.delete(text);
@@ -61,11 +136,13 @@ function withStatementCache(handle: SQLite.Database, max = 512): SqliteDatabase 
       return statement;
     },
   };
+  return { database, group };
 }
 
 export function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Database {
   let db: Kysely<DB>;
   let sqliteHandle: SQLite.Database | null = null;
+  let group: CommitGroup | null = null;
   if (target.dialect === 'sqlite') {
     if (target.file !== ':memory:') mkdirSync(path.dirname(target.file), { recursive: true });
     const handle = new SQLite(target.file);
@@ -78,7 +155,9 @@ export function openDatabase(target: DatabaseTarget, options: OpenOptions = {}):
     // (cheap on a small database, bounded on a large one), as SQLite recommends at connection open.
     handle.pragma('optimize = 0x10002');
     sqliteHandle = handle;
-    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+    const cached = withStatementCache(handle);
+    group = cached.group;
+    db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cached.database }) });
   } else {
     const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
     pool.on('error', (error) => options.onIdleError?.(error));
@@ -88,6 +167,7 @@ export function openDatabase(target: DatabaseTarget, options: OpenOptions = {}):
     db,
     dialect: target.dialect,
     sqlite: sqliteHandle,
+    group,
     async ping() {
       try {
         await sql`select 1`.execute(db);

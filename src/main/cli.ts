@@ -4,6 +4,7 @@ import { DomainError } from '../core/shared/errors.ts';
 import { registerCommands } from '../cli/index.ts';
 import { composeServices, openMigratedDatabase } from './compose.ts';
 import { createLogger } from './logger.ts';
+import { mailProcessorFactoryFor } from './mail-processor.thread.ts';
 import { startServer } from './server.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/database.ts';
@@ -84,6 +85,7 @@ export function buildProgram(): Command {
         await database.close();
       }
     },
+    mailProcessorFactory: (config, services) => mailProcessorFactoryFor(config, services.mailIntake),
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
   };

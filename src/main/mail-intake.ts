@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { startMailIntake, type RunningMailIntake } from '../mail/intake/mail-intake.runtime.ts';
 import type { AppServices } from '../services/index.ts';
+import { mailProcessorFactoryFor } from './mail-processor.thread.ts';
 
 /**
  * The SMTP intake inside `certops serve` (config.mail.smtp). A listener that cannot start (port
@@ -14,7 +15,13 @@ export async function startConfiguredMailIntake(
 ): Promise<RunningMailIntake | null> {
   if (!config.mail.smtp.enabled) return null;
   try {
-    return await startMailIntake({ config, mailIntake: services.mailIntake, logger });
+    const startProcessor = mailProcessorFactoryFor(config, services.mailIntake);
+    return await startMailIntake({
+      config,
+      mailIntake: services.mailIntake,
+      logger,
+      ...(startProcessor ? { startProcessor } : {}),
+    });
   } catch (err) {
     logger.error(
       { err, host: config.mail.smtp.host, port: config.mail.smtp.port },

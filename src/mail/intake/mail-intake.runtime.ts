@@ -1,7 +1,7 @@
 import type { Config } from '../../config/config.ts';
 import { DEFAULT_BRANCH_CODE } from '../../core/incidents/incident.ts';
 import type { MailIntakeService, ProcessResult } from '../../services/mail-intake.service.ts';
-import { startMailProcessor, type MailProcessor } from './mail-processor.ts';
+import { startMailProcessor, type MailProcessor, type MailProcessorFactory } from './mail-processor.ts';
 import { startSmtpListener, type ReportAddress, type SmtpListener } from './smtp-listener.ts';
 
 /** The configured report addresses; none configured: report@<domain> → the national centre. */
@@ -35,10 +35,16 @@ export async function startMailIntake(deps: {
   logger: IntakeLogger;
   /** Overrides config.mail.smtp.port (tests: 0). */
   port?: number;
+  /**
+   * Where the processor runs (src/main: a worker thread with its own connection, so that
+   * accepting and processing use two cores); default: in this thread, on `mailIntake`.
+   */
+  startProcessor?: MailProcessorFactory;
 }): Promise<RunningMailIntake> {
   const { config, mailIntake, logger } = deps;
-  const processor = startMailProcessor({
-    mailIntake,
+  const start: MailProcessorFactory =
+    deps.startProcessor ?? ((options) => startMailProcessor({ ...options, mailIntake }));
+  const processor = start({
     intervalSeconds: config.mail.processIntervalSeconds,
     onProcessed: (r: ProcessResult) =>
       logger.info(
@@ -63,7 +69,8 @@ export async function startMailIntake(deps: {
       maxMessageBytes: config.mail.maxMessageBytes,
       maxRecipients: config.mail.maxRecipients,
       addresses,
-      store: (envelope, raw) => mailIntake.receive(envelope, raw),
+      store: (envelope, raw) =>
+        processor.store ? processor.store(envelope, raw) : mailIntake.receive(envelope, raw),
       onStored: () => processor.wake(),
       onError: (err, context) => logger.warn({ err, ...context }, 'smtp intake error'),
     });

@@ -1,3 +1,4 @@
+import type { MailEnvelope } from '../../services/ports/mail-intake.port.ts';
 import type { MailIntakeService, ProcessResult } from '../../services/mail-intake.service.ts';
 
 export interface MailProcessorOptions {
@@ -8,9 +9,21 @@ export interface MailProcessorOptions {
   onError?(error: Error): void;
 }
 
+/**
+ * Starts a processor with these options; `startMailIntake` takes one to run the processor
+ * elsewhere (src/main: a worker thread with its own database connection).
+ */
+export type MailProcessorFactory = (options: Omit<MailProcessorOptions, 'mailIntake'>) => MailProcessor;
+
 export interface MailProcessor {
   /** New mail is stored: process it soon. */
   wake(): void;
+  /**
+   * Stores a received message where the processor runs (one writer for the mail tables: two
+   * SQLite connections writing in turn wait on each other's locks); absent: the listener stores
+   * it itself.
+   */
+  store?(envelope: MailEnvelope, raw: Uint8Array): Promise<{ id: number }>;
   /** Resolves when nothing waits (tests, `mail serve --once`). */
   idle(): Promise<void>;
   /** Finishes the message in hand, then stops. */
