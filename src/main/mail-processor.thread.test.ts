@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../config/config.ts';
 import { systemActor } from '../core/auth/actor.ts';
 import { startMailIntake } from '../mail/intake/mail-intake.runtime.ts';
 import type { AppServices } from '../services/index.ts';
+import type { MailEnvelope } from '../services/ports/mail-intake.port.ts';
 import type { Database } from '../db/database.ts';
 import { composeServices, openMigratedDatabase } from './compose.ts';
 import { mailProcessorFactoryFor, startMailProcessorThread } from './mail-processor.thread.ts';
@@ -27,6 +28,15 @@ function configFor(database: string, overrides: Record<string, unknown> = {}): C
     } as never,
   });
 }
+
+const ENVELOPE: MailEnvelope = {
+  source: 'smtp',
+  mailFrom: '',
+  rcptTo: ['report@cert.example.cn'],
+  branchCode: 'CN-NATIONAL',
+  remoteIp: '127.0.0.1',
+  helo: 't',
+};
 
 const message = (i: number) =>
   Buffer.from(
@@ -103,17 +113,7 @@ describe.each(DIALECTS)('mail processor thread (%s)', (dialect) => {
 
   it('picks up mail stored before it started (a restart)', async () => {
     for (const i of [7, 8]) {
-      await services.mailIntake.receive(
-        {
-          source: 'smtp',
-          mailFrom: '',
-          rcptTo: ['report@cert.example.cn'],
-          branchCode: 'CN-NATIONAL',
-          remoteIp: '127.0.0.1',
-          helo: 't',
-        },
-        message(i),
-      );
+      await services.mailIntake.receive(ENVELOPE, message(i));
     }
     const results: number[] = [];
     const processor = startMailProcessorThread(
@@ -150,17 +150,7 @@ describe('mail processor thread that cannot start', () => {
     try {
       await expect.poll(() => errors.length, { timeout: 20_000 }).toBeGreaterThan(0);
       expect(errors.join('\n')).toMatch(/ENOTDIR|EEXIST|a-file/);
-      const { id } = await processor.store!(
-        {
-          source: 'smtp',
-          mailFrom: '',
-          rcptTo: ['report@cert.example.cn'],
-          branchCode: 'CN-NATIONAL',
-          remoteIp: '127.0.0.1',
-          helo: 't',
-        },
-        message(9),
-      );
+      const { id } = await processor.store!(ENVELOPE, message(9));
       processor.wake();
       await processor.idle();
       expect(results).toContain(id);

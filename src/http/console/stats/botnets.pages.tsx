@@ -7,12 +7,9 @@ import { DomainError, notFound } from '../../../core/shared/errors.ts';
 import type { AppDeps, AppEnv } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import { renderPage, t } from '../layout.tsx';
+import { ShareTable } from './share-table.tsx';
 
 type Ctx = Context<AppEnv>;
-
-function pct(share: number): string {
-  return `${(share * 100).toFixed(1)}%`;
-}
 
 /** A country/region as the report names it: TW, HK, MO as regions of China; ZZ unknown. */
 export function regionName(c: Ctx, code: string): string {
@@ -24,59 +21,6 @@ export function regionName(c: Ctx, code: string): string {
   } catch {
     return code;
   }
-}
-
-function Bar(props: { share: number }) {
-  return (
-    <span class="bar" aria-hidden="true">
-      <span class="bar-fill" style={`width:${(props.share * 100).toFixed(2)}%`} />
-    </span>
-  );
-}
-
-function Breakdown(props: {
-  c: Ctx;
-  title: string;
-  definition?: string;
-  head: string;
-  rows: { label: string; count: number; share: number }[];
-  limit?: number;
-  stat: string;
-}) {
-  const { c } = props;
-  const rows = props.limit ? props.rows.slice(0, props.limit) : props.rows;
-  return (
-    <section class="stat" data-figure={props.stat}>
-      <h4>{props.title}</h4>
-      {props.definition ? <p class="definition muted">{props.definition}</p> : null}
-      <table class="data">
-        <thead>
-          <tr>
-            <th scope="col">{props.head}</th>
-            <th scope="col" class="num">
-              {t(c, 'stats.col.count')}
-            </th>
-            <th scope="col" class="num">
-              {t(c, 'stats.col.share')}
-            </th>
-            <th scope="col" />
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr>
-              <td>{r.label}</td>
-              <td class="num">{r.count}</td>
-              <td class="num">{pct(r.share)}</td>
-              <td>
-                <Bar share={r.share} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
-  );
 }
 
 function Figures(props: { c: Ctx; f: BotnetFigures; kind: string; branchNames: Map<string, string> }) {
@@ -113,15 +57,17 @@ function Figures(props: { c: Ctx; f: BotnetFigures; kind: string; branchNames: M
           </tr>
         </tbody>
       </table>
-      <Breakdown
+      <ShareTable
         c={c}
+        heading="h4"
         stat={`${kind}.by_province`}
         title={t(c, 'botnets.by_province')}
         head={t(c, 'stats.col.item')}
         rows={f.controlledMainlandByBranch.items.map((i) => ({ ...i, label: branch(i.key) }))}
       />
-      <Breakdown
+      <ShareTable
         c={c}
+        heading="h4"
         stat={`${kind}.by_region`}
         title={t(c, 'botnets.by_region')}
         head={t(c, 'stats.col.item')}
@@ -130,16 +76,18 @@ function Figures(props: { c: Ctx; f: BotnetFigures; kind: string; branchNames: M
           label: `${regionName(c, i.key)} (${i.key})`,
         }))}
       />
-      <Breakdown
+      <ShareTable
         c={c}
+        heading="h4"
         stat={`${kind}.ports`}
         title={t(c, 'botnets.ports')}
         head={t(c, 'botnets.col.port')}
         rows={f.ccPorts.items.map((i) => ({ ...i, label: String(i.port) }))}
         limit={20}
       />
-      <Breakdown
+      <ShareTable
         c={c}
+        heading="h4"
         stat={`${kind}.sizes`}
         title={t(c, 'botnets.sizes')}
         head={t(c, 'botnets.col.bucket')}

@@ -1,12 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { can } from '../../../core/auth/roles.ts';
-import type { CountShare, IncidentStats } from '../../../core/stats/incident-stats.ts';
+import type { IncidentStats } from '../../../core/stats/incident-stats.ts';
 import { DomainError, notFound } from '../../../core/shared/errors.ts';
 import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import { renderPage, t } from '../layout.tsx';
+import { Bar, ShareTable } from './share-table.tsx';
 
 type Ctx = Context<AppEnv>;
 
@@ -16,73 +17,6 @@ function currentHalfYear(now: Date): { from: string; to: string } {
   return now.getUTCMonth() < 6
     ? { from: `${y}-01-01`, to: `${y}-06-30` }
     : { from: `${y}-07-01`, to: `${y}-12-31` };
-}
-
-function pct(share: number): string {
-  return `${(share * 100).toFixed(1)}%`;
-}
-
-function Bar(props: { share: number }) {
-  return (
-    <span class="bar" aria-hidden="true">
-      <span class="bar-fill" style={`width:${(props.share * 100).toFixed(2)}%`} />
-    </span>
-  );
-}
-
-function ShareTable(props: {
-  c: Ctx;
-  caption: string;
-  definition: string;
-  rows: CountShare<string>[];
-  label: (k: string) => string;
-  total: number;
-  /** Drill-down: the incident queue (scoped like every list) for a row. */
-  href?: (k: string) => string;
-}) {
-  const { c } = props;
-  return (
-    <section class="stat">
-      <h2>{props.caption}</h2>
-      <p class="definition">{props.definition}</p>
-      <table class="data">
-        <thead>
-          <tr>
-            <th scope="col">{t(c, 'stats.col.item')}</th>
-            <th scope="col" class="num">
-              {t(c, 'stats.col.count')}
-            </th>
-            <th scope="col" class="num">
-              {t(c, 'stats.col.share')}
-            </th>
-            <th scope="col" />
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
-            <tr>
-              <td>
-                {props.href ? <a href={props.href(r.key)}>{props.label(r.key)}</a> : props.label(r.key)}
-              </td>
-              <td class="num">{r.count}</td>
-              <td class="num">{pct(r.share)}</td>
-              <td>
-                <Bar share={r.share} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row">{t(c, 'stats.col.total')}</th>
-            <td class="num">{props.total}</td>
-            <td />
-            <td />
-          </tr>
-        </tfoot>
-      </table>
-    </section>
-  );
 }
 
 function StatsBody(props: { c: Ctx; s: IncidentStats }) {
@@ -135,29 +69,32 @@ function StatsBody(props: { c: Ctx; s: IncidentStats }) {
       </section>
       <ShareTable
         c={c}
-        caption={t(c, 'stats.reports_received_per_category.label')}
+        title={t(c, 'stats.reports_received_per_category.label')}
         definition={t(c, 'stats.reports_received_per_category.definition')}
-        rows={s.reportsPerCategory}
-        label={category}
+        rows={s.reportsPerCategory.map((r) => ({ ...r, label: category(r.key) }))}
         total={s.reportsReceivedNonScanning}
       />
       <ShareTable
         c={c}
-        caption={`${t(c, 'stats.incidents_handled.label')}: ${s.incidentsHandled}`}
+        title={`${t(c, 'stats.incidents_handled.label')}: ${s.incidentsHandled}`}
         definition={`${t(c, 'stats.incidents_handled.definition')} ${t(c, 'stats.incidents_handled_per_category.definition')}`}
-        rows={s.handledPerCategory}
-        label={category}
+        rows={s.handledPerCategory.map((r) => ({
+          ...r,
+          label: category(r.key),
+          href: `/console/incidents?category=${encodeURIComponent(r.key)}&${resolvedIn}`,
+        }))}
         total={s.incidentsHandled}
-        href={(k) => `/console/incidents?category=${encodeURIComponent(k)}&${resolvedIn}`}
       />
       <ShareTable
         c={c}
-        caption={t(c, 'stats.branches_handling.label')}
+        title={t(c, 'stats.branches_handling.label')}
         definition={t(c, 'stats.branches_handling.definition')}
-        rows={s.branchesHandling.items}
-        label={(k) => k}
+        rows={s.branchesHandling.items.map((r) => ({
+          ...r,
+          label: r.key,
+          href: `/console/incidents?branch=${encodeURIComponent(r.key)}&${resolvedIn}`,
+        }))}
         total={s.branchesHandling.items.reduce((a, b) => a + b.count, 0)}
-        href={(k) => `/console/incidents?branch=${encodeURIComponent(k)}&${resolvedIn}`}
       />
     </div>
   );
