@@ -20,9 +20,8 @@ import { createSavedViewsRepository } from '../db/repositories/saved-views.repos
 import { createSavedViewService } from '../services/saved-view.service.ts';
 import { createDashboardService } from '../services/dashboard.service.ts';
 import { composeMailServices } from './compose-mail.ts';
-import { composeMailIntake, outboxMailSender } from './compose-mail-intake.ts';
+import { composeMailProcessing } from './compose-mail-processing.ts';
 import { composePipelineService } from './compose-pipeline.ts';
-import { composeMailFeedRouter } from './compose-mail-feeds.ts';
 import { createBotnetStatsService } from '../services/botnet-stats.service.ts';
 import { createBotnetStatsRepository } from '../db/repositories/botnet-stats.repository.ts';
 import { createMalwareFamilyService } from '../services/malware-family.service.ts';
@@ -38,13 +37,7 @@ export function composeServices(database: Database, config: Config, clock: Clock
   return {
     ping: () => database.ping(),
     ...composeMailServices(db, config, clock),
-    mailIntake: composeMailIntake(
-      db,
-      config,
-      clock,
-      outboxMailSender(composeMailServices(db, config, clock).mailOutbound),
-      composeMailFeedRouter(database, config, clock),
-    ),
+    mailIntake: composeMailProcessing(database, config, clock),
     botnetStats: createBotnetStatsService({
       botnets: createBotnetStatsRepository(db),
       timeZone: config.timeZone,

@@ -1,14 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveDatabase } from '../config/config.ts';
+import { systemClock } from '../core/shared/clock.ts';
 import { openDatabase } from '../db/database.ts';
 import type { MailEnvelope } from '../services/ports/mail-intake.port.ts';
 import type { ProcessResult } from '../services/mail-intake.service.ts';
-import { composeServices } from './compose.ts';
+import { composeMailProcessing } from './compose-mail-processing.ts';
 import type { ProcessorReply, ProcessorRequest, ProcessorStart } from './mail-processor.thread.ts';
 
 /**
  * The mail processor thread: its own connection to the database (already migrated by the
- * process that started it) and its own services. It stores what the listener receives and turns
+ * process that started it) and its own mail intake service. It stores what the listener receives and turns
  * stored messages into reports, in groups: up to MAX_UNITS stores and processed messages (or
  * MAX_GROUP_MS of work) commit together (SQLite group commit: one commit instead of three or four
  * per message). A store is answered only after its group committed, so the listener's `250`
@@ -29,8 +30,7 @@ const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const database = openDatabase(resolveDatabase(start.config), {
   onIdleError: (error) => post({ type: 'error', message: error.message }),
 });
-const services = composeServices(database, start.config);
-const { mailIntake } = services;
+const mailIntake = composeMailProcessing(database, start.config, systemClock);
 const group = database.group;
 
 interface StoreJob {
