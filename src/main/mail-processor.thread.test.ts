@@ -111,6 +111,29 @@ describe.each(DIALECTS)('mail processor thread (%s)', (dialect) => {
     }
   });
 
+  it('stores and processes a burst larger than its backlog limit, losing nothing', async () => {
+    const results: number[] = [];
+    const processor = startMailProcessorThread(
+      config,
+      { intervalSeconds: 60, onProcessed: (r) => results.push(r.id) },
+      services.mailIntake,
+    );
+    try {
+      // 120 stores at once: the thread's backlog passes its limit, so later groups process
+      // before they take stores (backpressure); every store is still answered
+      const stored = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => processor.store!(ENVELOPE, message(100 + i))),
+      );
+      expect(new Set(stored.map((s) => s.id)).size).toBe(120);
+      await processor.idle();
+      expect(new Set(results)).toEqual(new Set(stored.map((s) => s.id)));
+      const counts = await services.mailIntake.countByState(systemActor('test'));
+      expect(counts.processed).toBe(120);
+    } finally {
+      await processor.stop();
+    }
+  });
+
   it('picks up mail stored before it started (a restart)', async () => {
     for (const i of [7, 8]) {
       await services.mailIntake.receive(ENVELOPE, message(i));

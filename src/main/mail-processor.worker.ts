@@ -21,6 +21,10 @@ const MAX_UNITS = 50;
 const MAX_GROUP_MS = 200;
 /** A group holding or facing a store (a sender waits for its `250`): up to this long. */
 const STORE_GROUP_MS = 15;
+/** Stored, unprocessed messages (stored by this thread) above which stores wait for processing. */
+const BACKLOG_HIGH = 50;
+/** Messages a group processes first when over BACKLOG_HIGH (≥ the usual number of senders). */
+const PROCESS_FIRST = 20;
 
 const start = workerData as ProcessorStart;
 const port = parentPort!;
@@ -39,6 +43,8 @@ interface StoreJob {
   raw: Uint8Array;
 }
 const stores: StoreJob[] = [];
+/** Messages this thread stored and has not processed yet (a lower bound of the backlog). */
+let backlog = 0;
 let more = true; // stored mail may be waiting (start-up: whatever a stopped process left)
 let stopping = false;
 let signal: (() => void) | null = null;
@@ -61,9 +67,32 @@ async function runGroup(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
     return;
   }
-  const t0 = performance.now();
+  // Backpressure (as Postfix's in_flow_delay): with more than BACKLOG_HIGH stored messages
+  // waiting, a group processes PROCESS_FIRST of them before it takes new stores, so acceptance
+  // slows to the processing rate instead of piling up work for later.
+  const owed = backlog > BACKLOG_HIGH ? PROCESS_FIRST : 0;
+  let processed = 0;
+  let t0 = performance.now();
+  const processOne = async (): Promise<void> => {
+    let r: ProcessResult | null;
+    try {
+      r = await mailIntake.processNext();
+    } catch (e) {
+      // storage trouble: stop processing until the next wake or tick; stores go on
+      post({ type: 'error', message: errorText(e) });
+      more = false;
+      return;
+    }
+    if (r) results.push(r);
+    else more = false;
+  };
   try {
-    for (let units = 0; units < MAX_UNITS; units++) {
+    while (more && processed < owed) {
+      await processOne();
+      processed++;
+    }
+    if (owed > 0) t0 = performance.now();
+    for (let units = processed; units < MAX_UNITS; units++) {
       const elapsed = performance.now() - t0;
       if (elapsed >= (stored.length > 0 || stores.length > 0 ? STORE_GROUP_MS : MAX_GROUP_MS)) break;
       const job = stores.shift();
@@ -74,19 +103,8 @@ async function runGroup(): Promise<void> {
         } catch (e) {
           failed.push({ seq: job.seq, message: errorText(e) });
         }
-      } else if (more) {
-        let r: ProcessResult | null;
-        try {
-          r = await mailIntake.processNext();
-        } catch (e) {
-          // storage trouble: stop processing until the next wake or tick; stores go on
-          post({ type: 'error', message: errorText(e) });
-          more = false;
-          continue;
-        }
-        if (r) results.push(r);
-        else more = false;
-      } else break;
+      } else if (more) await processOne();
+      else break;
     }
     group?.commit();
   } catch (e) {
@@ -98,6 +116,7 @@ async function runGroup(): Promise<void> {
     post({ type: 'error', message: `commit failed: ${errorText(e)}` });
     await new Promise((r) => setTimeout(r, 200));
   }
+  backlog = Math.max(0, backlog + stored.length - results.length);
   for (const s of stored) post({ type: 'stored', seq: s.seq, id: s.id });
   for (const f of failed) post({ type: 'storeFailed', seq: f.seq, message: f.message });
   for (const result of results) post({ type: 'processed', result });
