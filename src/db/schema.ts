@@ -289,6 +289,16 @@ export interface EventSourcesTable {
   count: number;
 }
 
+/** A merge into a stored event not yet folded into it (migration 0011; folded when the report ends). */
+export interface EventMergesTable {
+  id: Generated<number>;
+  raw_report_id: number;
+  event_id: number;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+}
+
 export interface DeadLettersTable {
   id: Generated<number>;
   raw_report_id: number;
@@ -480,6 +490,7 @@ export interface DB {
   raw_report_chunks: RawReportChunksTable;
   events: EventsTable;
   event_sources: EventSourcesTable;
+  event_merges: EventMergesTable;
   dead_letters: DeadLettersTable;
   feed_state: FeedStateTable;
   malware_families: MalwareFamiliesTable;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../shared/errors.ts';
 import { DEFAULT_DEDUP_FIELDS, dedupFieldsFor, dedupKey, fnv1a64, windowStartOf } from './dedup.ts';
@@ -19,6 +20,31 @@ describe('dedup key', () => {
     expect(fnv1a64('')).toBe('cbf29ce484222325');
     expect(fnv1a64('a')).toBe('af63dc4c8601ec8c');
     expect(fnv1a64('foobar')).toBe('85944171f73967e8');
+  });
+
+  it('equals a BigInt FNV-1a 64 over the UTF-8 octets for any text (multi-byte and astral included)', () => {
+    const reference = (text: string) => {
+      let h = 0xcbf29ce484222325n;
+      // CESU-8 as documented: each UTF-16 code unit on its own (the same as UTF-8 off the astral planes)
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        const octets =
+          c < 0x80
+            ? [c]
+            : c < 0x800
+              ? [0xc0 | (c >> 6), 0x80 | (c & 0x3f)]
+              : [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)];
+        for (const o of octets) h = ((h ^ BigInt(o)) * 0x100000001b3n) & 0xffffffffffffffffn;
+      }
+      return h.toString(16).padStart(16, '0');
+    };
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (text) => {
+        expect(fnv1a64(text)).toBe(reference(text));
+      }),
+      { numRuns: 500 },
+    );
+    expect(fnv1a64('僵尸网络 😀 ä')).toBe(reference('僵尸网络 😀 ä'));
   });
 
   it('is stable: the same fields and window give the same key, whatever else differs', () => {

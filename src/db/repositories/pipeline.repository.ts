@@ -89,6 +89,7 @@ const WIDTH = ALL_COLUMNS.length;
 /** Rows per SQLite statement (parameters: rows × WIDTH stay below SQLite's 32,766). */
 const SQLITE_ROWS = 200;
 const SOURCE_ROWS = 500;
+const MERGE_ROWS = 500;
 const FIND_ROWS = 500;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -121,6 +122,13 @@ function intOrNull(v: unknown): number | null {
 
 /** One events row as positional values in ALL_COLUMNS order. */
 function rowValues(u: EventUpsert, reportId: number, feed: string, at: string): unknown[] {
+  const out: unknown[] = [];
+  pushRowValues(out, u, reportId, feed, at);
+  return out;
+}
+
+/** Appends one events row's values, in ALL_COLUMNS order, to `out`. */
+function pushRowValues(out: unknown[], u: EventUpsert, reportId: number, feed: string, at: string): void {
   const e = u.event as Record<string, unknown>;
   let fields: Record<string, unknown> | null = null;
   for (const k in e) {
@@ -130,7 +138,7 @@ function rowValues(u: EventUpsert, reportId: number, feed: string, at: string): 
     (fields ??= {})[k] = v;
   }
   const extra = (u.event as FeedEvent).extra;
-  const out: unknown[] = [
+  out.push(
     reportId,
     u.line,
     feed,
@@ -144,10 +152,9 @@ function rowValues(u: EventUpsert, reportId: number, feed: string, at: string): 
     fields ? JSON.stringify(fields) : '{}',
     extra && Object.keys(extra).length > 0 ? JSON.stringify(extra) : '{}',
     at,
-  ];
+  );
   for (const [, field, type] of FIELD_COLUMNS)
     out.push(type === 'int8' ? intOrNull(e[field]) : textOrNull(e[field]));
-  return out;
 }
 
 function toRawReport(r: Selectable<RawReportsTable>): RawReportRecord {
@@ -200,7 +207,10 @@ interface SqliteStatements {
   findOne: SQLite.Statement;
   insert: SQLite.Statement;
   insertOne: SQLite.Statement;
+  keyOfId: SQLite.Statement;
   merge: SQLite.Statement;
+  merges: SQLite.Statement;
+  mergeOne: SQLite.Statement;
   sources: SQLite.Statement;
   sourceOne: SQLite.Statement;
   deadLetter: SQLite.Statement;
@@ -210,7 +220,7 @@ interface SqliteStatements {
 
 function eventInsertSql(rows: number): string {
   const tuple = `(${new Array(WIDTH).fill('?').join(',')})`;
-  return `insert into events (${ALL_COLUMNS.join(',')}) values ${new Array(rows).fill(tuple).join(',')} returning id, dedup_key`;
+  return `insert into events (${ALL_COLUMNS.join(',')}) values ${new Array(rows).fill(tuple).join(',')}`;
 }
 
 function sourcesSql(rows: number): string {
@@ -220,17 +230,26 @@ function sourcesSql(rows: number): string {
   );
 }
 
+function mergesSql(rows: number): string {
+  return `insert into event_merges (raw_report_id, event_id, count, first_seen, last_seen) values ${new Array(rows).fill('(?,?,?,?,?)').join(',')}`;
+}
+
 function prepareSqlite(handle: SQLite.Database): SqliteStatements {
   return {
-    find: handle.prepare(
-      `select id, dedup_key from events where dedup_key in (${new Array(FIND_ROWS).fill('?').join(',')})`,
-    ),
+    find: handle
+      .prepare(
+        `select id, dedup_key from events where dedup_key in (${new Array(FIND_ROWS).fill('?').join(',')})`,
+      )
+      .raw(),
     findOne: handle.prepare('select id, dedup_key from events where dedup_key = ?'),
     insert: handle.prepare(eventInsertSql(SQLITE_ROWS)),
     insertOne: handle.prepare(eventInsertSql(1)),
+    keyOfId: handle.prepare('select dedup_key from events where id = ?').pluck(),
     merge: handle.prepare(
       'update events set count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) where id = ?',
     ),
+    merges: handle.prepare(mergesSql(MERGE_ROWS)),
+    mergeOne: handle.prepare(mergesSql(1)),
     sources: handle.prepare(sourcesSql(SOURCE_ROWS)),
     sourceOne: handle.prepare(sourcesSql(1)),
     deadLetter: handle.prepare(
@@ -248,8 +267,10 @@ function prepareSqlite(handle: SQLite.Database): SqliteStatements {
 
 /**
  * SQLite (one writer, inside an IMMEDIATE transaction, so nothing changes between the steps):
- * look the batch's keys up, merge into the rows that exist (a narrow UPDATE by id), insert the
- * new ones (the full row), then record the report's share of each.
+ * look the batch's keys up, record a pending merge for each row that exists (appended to
+ * event_merges, folded into the row when the report ends: foldMerges), insert the new ones (the
+ * full row) and record the report's share of each new row. A dead-letter retry (it moves no
+ * checkpoint) writes into a finished report and merges at once.
  */
 function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
   if (b.linesDone !== null) {
@@ -272,7 +293,8 @@ function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
   for (; i + FIND_ROWS <= events.length; i += FIND_ROWS) {
     keys.length = 0;
     for (let j = i; j < i + FIND_ROWS; j++) keys.push(events[j]!.dedupKey);
-    for (const r of st.find.all(keys) as { id: number; dedup_key: string }[]) existing.set(r.dedup_key, r.id);
+    // rows as [id, dedup_key] arrays: no object per row
+    for (const r of st.find.all(keys) as [number, string][]) existing.set(r[1], r[0]);
   }
   for (; i < events.length; i++) {
     const r = st.findOne.get(events[i]!.dedupKey) as { id: number; dedup_key: string } | undefined;
@@ -280,6 +302,8 @@ function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
   }
   const src: unknown[] = [];
   let n = 0;
+  const merges: unknown[] = [];
+  let m = 0;
   const addSource = (id: number, count: number) => {
     src.push(b.reportId, id, count);
     if (++n === SOURCE_ROWS) {
@@ -289,34 +313,47 @@ function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
     }
   };
   const fresh: EventUpsert[] = [];
+  // a dead-letter retry (no checkpoint) writes into a finished report, which is never folded
+  // again: its few merges go straight into the rows and the report's shares
+  const direct = b.linesDone === null;
   for (const u of events) {
     const id = existing.get(u.dedupKey);
     if (id === undefined) fresh.push(u);
-    else {
+    else if (direct) {
       st.merge.run(u.count, u.firstSeen, u.lastSeen, id);
       addSource(id, u.count);
+    } else {
+      merges.push(b.reportId, id, u.count, u.firstSeen, u.lastSeen);
+      if (++m === MERGE_ROWS) {
+        st.merges.run(merges);
+        merges.length = 0;
+        m = 0;
+      }
     }
   }
-  const countOf = new Map<string, number>();
-  for (const u of fresh) countOf.set(u.dedupKey, u.count);
+  for (let j = 0; j < m; j++) st.mergeOne.run(merges.slice(j * 5, j * 5 + 5));
+  // The ids of a multi-row insert: AUTOINCREMENT gives the rows of one statement consecutive ids
+  // in VALUES order (max + 1 each; no other writer inside this IMMEDIATE transaction), so they
+  // follow from the last one without RETURNING (which cost ~7 µs a row); the first and last ids
+  // are checked against their keys all the same, so a surprise aborts the batch, never misfiles.
   const params: unknown[] = [];
-  let k = 0;
-  for (; k + SQLITE_ROWS <= fresh.length; k += SQLITE_ROWS) {
+  const insertRows = (stmt: SQLite.Statement, from: number, rows: number) => {
     params.length = 0;
-    for (let j = k; j < k + SQLITE_ROWS; j++) {
-      const values = rowValues(fresh[j]!, b.reportId, b.feed, b.at);
-      for (let c = 0; c < WIDTH; c++) params.push(values[c]);
-    }
-    for (const r of st.insert.all(params) as { id: number; dedup_key: string }[])
-      addSource(r.id, countOf.get(r.dedup_key)!);
-  }
-  for (; k < fresh.length; k++) {
-    for (const r of st.insertOne.all(rowValues(fresh[k]!, b.reportId, b.feed, b.at)) as {
-      id: number;
-      dedup_key: string;
-    }[])
-      addSource(r.id, countOf.get(r.dedup_key)!);
-  }
+    for (let j = from; j < from + rows; j++) pushRowValues(params, fresh[j]!, b.reportId, b.feed, b.at);
+    const info = stmt.run(params);
+    const last = Number(info.lastInsertRowid);
+    const first = last - rows + 1;
+    if (
+      info.changes !== rows ||
+      st.keyOfId.get(first) !== fresh[from]!.dedupKey ||
+      st.keyOfId.get(last) !== fresh[from + rows - 1]!.dedupKey
+    )
+      throw new Error('events insert: the new rows did not get consecutive ids');
+    for (let j = 0; j < rows; j++) addSource(first + j, fresh[from + j]!.count);
+  };
+  let k = 0;
+  for (; k + SQLITE_ROWS <= fresh.length; k += SQLITE_ROWS) insertRows(st.insert, k, SQLITE_ROWS);
+  for (; k < fresh.length; k++) insertRows(st.insertOne, k, 1);
   for (let j = 0; j < n; j++) st.sourceOne.run(src[j * 3], src[j * 3 + 1], src[j * 3 + 2]);
   for (const d of b.deadLetters) st.deadLetter.run(b.reportId, b.feed, d.line, d.raw, d.error, b.at);
   return { committed: true, inserted: fresh.length };
@@ -349,40 +386,87 @@ async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchR
   }
   let inserted = 0;
   if (b.events.length > 0) {
-    // Sorted keys: concurrent workers take row locks in one order (no deadlock cycles).
+    // Sorted keys: concurrent workers take the unique index's locks in one order (no deadlock cycles).
     const events = [...b.events].sort((x, y) =>
       x.dedupKey < y.dedupKey ? -1 : x.dedupKey > y.dedupKey ? 1 : 0,
     );
-    const columns: unknown[][] = ALL_COLUMNS.map(() => new Array(events.length));
-    for (let r = 0; r < events.length; r++) {
-      const values = rowValues(events[r]!, b.reportId, b.feed, b.at);
-      for (let c = 0; c < WIDTH; c++) columns[c]![r] = values[c];
-    }
-    const unnest = sql.join(columns.map((col, c) => sql`${col}::${sql.raw(ALL_PG_TYPES[c]!)}[]`));
-    const returned = await sql<{ id: string | number; dedup_key: string; count: string | number }>`
-      insert into events (${sql.raw(ALL_COLUMNS.join(','))})
-      select * from unnest(${unnest})
-      on conflict (dedup_key) do update set count = events.count + excluded.count,
-        first_seen = least(events.first_seen, excluded.first_seen),
-        last_seen = greatest(events.last_seen, excluded.last_seen)
-      returning id, dedup_key, count`.execute(trx);
-    const byKey = new Map<string, EventUpsert>();
-    for (const u of events) byKey.set(u.dedupKey, u);
-    const ids: number[] = [];
-    const counts: number[] = [];
-    for (const r of returned.rows) {
-      const u = byKey.get(r.dedup_key)!;
-      if (Number(r.count) === u.count) inserted++;
-      ids.push(Number(r.id));
-      counts.push(u.count);
-    }
-    const order = ids.map((_, k) => k).sort((x, y) => ids[x]! - ids[y]!);
-    await sql`
-      insert into event_sources (raw_report_id, event_id, count)
-      select ${b.reportId}::int8, e, c from unnest(${order.map((k) => ids[k])}::int8[], ${order.map((k) => counts[k])}::int8[]) as t(e, c)
-      on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`.execute(
+    const existing = await findPgIds(
       trx,
+      events.map((u) => u.dedupKey),
     );
+    let fresh = events.filter((u) => !existing.has(u.dedupKey));
+    const newIds: number[] = [];
+    const newCounts: number[] = [];
+    if (fresh.length > 0) {
+      const columns: unknown[][] = ALL_COLUMNS.map(() => new Array(fresh.length));
+      for (let r = 0; r < fresh.length; r++) {
+        const values = rowValues(fresh[r]!, b.reportId, b.feed, b.at);
+        for (let c = 0; c < WIDTH; c++) columns[c]![r] = values[c];
+      }
+      const unnest = sql.join(columns.map((col, c) => sql`${col}::${sql.raw(ALL_PG_TYPES[c]!)}[]`));
+      // DO NOTHING takes no row lock and rewrites nothing: a key another worker stored meanwhile
+      // (its insert committed while this one waited on the unique index) becomes a merge below.
+      const returned = await sql<{ id: string | number; dedup_key: string }>`
+        insert into events (${sql.raw(ALL_COLUMNS.join(','))})
+        select * from unnest(${unnest})
+        on conflict (dedup_key) do nothing
+        returning id, dedup_key`.execute(trx);
+      const freshByKey = new Map<string, EventUpsert>();
+      for (const u of fresh) freshByKey.set(u.dedupKey, u);
+      for (const r of returned.rows) {
+        newIds.push(Number(r.id));
+        newCounts.push(freshByKey.get(r.dedup_key)!.count);
+        freshByKey.delete(r.dedup_key);
+      }
+      inserted = returned.rows.length;
+      fresh = [...freshByKey.values()];
+      if (fresh.length > 0)
+        for (const [k, id] of await findPgIds(
+          trx,
+          fresh.map((u) => u.dedupKey),
+        ))
+          existing.set(k, id);
+      // neither inserted nor found: deleted by a concurrent reprocess in between; start over
+      if (fresh.some((u) => !existing.has(u.dedupKey)))
+        throw Object.assign(new Error('events: a key was neither inserted nor found; retrying the batch'), {
+          code: '40001',
+        });
+    }
+    if (newIds.length > 0) {
+      const order = newIds.map((_, k) => k).sort((x, y) => newIds[x]! - newIds[y]!);
+      await sql`
+        insert into event_sources (raw_report_id, event_id, count)
+        select ${b.reportId}::int8, e, c from unnest(${order.map((k) => newIds[k])}::int8[], ${order.map((k) => newCounts[k])}::int8[]) as t(e, c)
+        on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`.execute(
+        trx,
+      );
+    }
+    const merged = events.filter((u) => existing.has(u.dedupKey));
+    if (merged.length > 0 && b.linesDone === null) {
+      // a dead-letter retry into a finished report (never folded again): merged at once, in id order
+      merged.sort((x, y) => existing.get(x.dedupKey)! - existing.get(y.dedupKey)!);
+      const ids = merged.map((u) => existing.get(u.dedupKey)!);
+      const counts = merged.map((u) => u.count);
+      await sql`
+        update events set count = events.count + t.c,
+          first_seen = least(events.first_seen, t.f), last_seen = greatest(events.last_seen, t.l)
+        from unnest(${ids}::int8[], ${counts}::int8[], ${merged.map((u) => u.firstSeen)}::text[],
+          ${merged.map((u) => u.lastSeen)}::text[]) as t(e, c, f, l)
+        where events.id = t.e`.execute(trx);
+      await sql`
+        insert into event_sources (raw_report_id, event_id, count)
+        select ${b.reportId}::int8, e, c from unnest(${ids}::int8[], ${counts}::int8[]) as t(e, c)
+        on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`.execute(
+        trx,
+      );
+    } else if (merged.length > 0)
+      await sql`
+        insert into event_merges (raw_report_id, event_id, count, first_seen, last_seen)
+        select ${b.reportId}::int8, e, c, f, l
+        from unnest(${merged.map((u) => existing.get(u.dedupKey)!)}::int8[], ${merged.map((u) => u.count)}::int8[],
+          ${merged.map((u) => u.firstSeen)}::text[], ${merged.map((u) => u.lastSeen)}::text[]) as t(e, c, f, l)`.execute(
+        trx,
+      );
   }
   if (b.deadLetters.length > 0) {
     await sql`
@@ -392,6 +476,61 @@ async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchR
         ${b.deadLetters.map((d) => d.error)}::text[]) as t(l, r, e)`.execute(trx);
   }
   return { committed: true, inserted };
+}
+
+/** Ids of the stored events with these dedup keys (PostgreSQL). */
+async function findPgIds(trx: Transaction<DB>, keys: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (keys.length === 0) return out;
+  const rows = await sql<{ id: string | number; dedup_key: string }>`
+    select id, dedup_key from events where dedup_key = any(${keys}::text[])`.execute(trx);
+  for (const r of rows.rows) out.set(r.dedup_key, Number(r.id));
+  return out;
+}
+
+/**
+ * Folds a report's pending merges (event_merges) into its events and its shares (event_sources),
+ * in event-id order, and deletes them: run once per report, in the transaction that finishes it.
+ */
+async function foldMerges(trx: Transaction<DB>, reportId: number, pg: boolean): Promise<void> {
+  const pending = await sql<{ one: number }>`
+    select 1 as one from event_merges where raw_report_id = ${reportId} limit 1`.execute(trx);
+  if (pending.rows.length === 0) return;
+  const grouped = sql`select event_id, sum(count) as c, min(first_seen) as f, max(last_seen) as l
+    from event_merges where raw_report_id = ${reportId} group by event_id`;
+  const upsertShares = sql`on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`;
+  if (pg) {
+    // one statement: the grouping runs once and feeds both writes
+    await sql`
+      with d as (${grouped}),
+      u as (update events set count = events.count + d.c,
+        first_seen = least(events.first_seen, d.f), last_seen = greatest(events.last_seen, d.l)
+        from d where events.id = d.event_id)
+      insert into event_sources (raw_report_id, event_id, count)
+      select ${reportId}::int8, event_id, c from d order by event_id ${upsertShares}`.execute(trx);
+  } else {
+    // SQLite: the grouping (a sort of the report's merges) once, into a temporary table in
+    // event-id order; both writes then walk the events and the report's shares in key order
+    await sql`drop table if exists temp.event_merges_fold`.execute(trx);
+    await sql`create temp table event_merges_fold as ${grouped} order by event_id`.execute(trx);
+    await sql`
+      update events set count = events.count + d.c,
+        first_seen = min(events.first_seen, d.f), last_seen = max(events.last_seen, d.l)
+      from temp.event_merges_fold as d where events.id = d.event_id`.execute(trx);
+    await sql`
+      insert into event_sources (raw_report_id, event_id, count)
+      select ${reportId}, event_id, c from temp.event_merges_fold where true order by event_id ${upsertShares}`.execute(
+      trx,
+    );
+    await sql`drop table temp.event_merges_fold`.execute(trx);
+  }
+  const span = await sql<{ lo: number | string; hi: number | string }>`
+    select min(raw_report_id) as lo, max(raw_report_id) as hi from event_merges`.execute(trx);
+  const only = Number(span.rows[0]!.lo) === reportId && Number(span.rows[0]!.hi) === reportId;
+  // SQLite: the report's rows are all there is (one worker): an unqualified DELETE frees the
+  // table's pages at once instead of deleting row by row
+  if (only && !pg) await sql`delete from event_merges`.execute(trx);
+  else await trx.deleteFrom('event_merges').where('raw_report_id', '=', reportId).execute();
 }
 
 /** Waits until no other (Kysely) transaction is open on the shared SQLite connection. */
@@ -469,6 +608,42 @@ export function createPipelineRepository(
       .values({ feed, ...values })
       .onConflict((oc) => oc.column('feed').doUpdateSet(values))
       .execute();
+  }
+
+  /** The state change of finishRawReport and the fold of the report's merges, one transaction. */
+  function finishOnce(
+    reportId: number,
+    workerId: string,
+    outcome: { state: 'done' | 'failed'; error: string | null; at: string },
+    pg: boolean,
+  ): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('raw_reports')
+        .set({
+          state: outcome.state,
+          error: outcome.error,
+          finished_at: outcome.at,
+          claimed_by: null,
+          claimed_at: null,
+        })
+        .where('id', '=', reportId)
+        .where('claimed_by', '=', workerId)
+        .where('state', '=', 'processing')
+        .returning('feed')
+        .executeTakeFirst();
+      if (!row) return false;
+      // the report's merges become visible with its state change, never half of them
+      await foldMerges(trx, reportId, pg);
+      await refreshFeedTotals(
+        trx,
+        row.feed,
+        outcome.at,
+        outcome.state === 'done' ? 'ok' : 'error',
+        outcome.error,
+      );
+      return true;
+    });
   }
 
   return {
@@ -643,31 +818,19 @@ export function createPipelineRepository(
 
     async finishRawReport(reportId, workerId, outcome) {
       restoreIndexes();
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .updateTable('raw_reports')
-          .set({
-            state: outcome.state,
-            error: outcome.error,
-            finished_at: outcome.at,
-            claimed_by: null,
-            claimed_at: null,
-          })
-          .where('id', '=', reportId)
-          .where('claimed_by', '=', workerId)
-          .where('state', '=', 'processing')
-          .returning('feed')
-          .executeTakeFirst();
-        if (!row) return false;
-        await refreshFeedTotals(
-          trx,
-          row.feed,
-          outcome.at,
-          outcome.state === 'done' ? 'ok' : 'error',
-          outcome.error,
-        );
-        return true;
-      });
+      const pg = database.dialect === 'postgres';
+      // PostgreSQL: two workers folding into shared events at once may deadlock; the victim retries
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await finishOnce(reportId, workerId, outcome, pg);
+        } catch (e) {
+          if (pg && isRetryable(e) && attempt < 5) {
+            await new Promise((r) => setTimeout(r, 20 * (attempt + 1) + Math.random() * 50));
+            continue;
+          }
+          throw e;
+        }
+      }
     },
 
     async releaseRawReport(reportId, workerId) {
@@ -687,14 +850,21 @@ export function createPipelineRepository(
           update events set count = events.count - s.count
           from event_sources s
           where s.raw_report_id = ${reportId} and s.event_id = events.id`.execute(trx);
+        // an event left with nothing is deleted, unless another report's merge into it is still
+        // pending (that report's fold gives it its share back)
         const deleted = await trx
           .deleteFrom('events')
           .where('id', 'in', (eb) =>
             eb.selectFrom('event_sources').select('event_id').where('raw_report_id', '=', reportId),
           )
           .where('count', '<=', 0)
+          .where('id', 'not in', (eb) =>
+            eb.selectFrom('event_merges').select('event_id').where('raw_report_id', '!=', reportId),
+          )
           .executeTakeFirst();
         await trx.deleteFrom('event_sources').where('raw_report_id', '=', reportId).execute();
+        // the report's own merges never reached its events: dropped with it
+        await trx.deleteFrom('event_merges').where('raw_report_id', '=', reportId).execute();
         const dl = await trx
           .deleteFrom('dead_letters')
           .where('raw_report_id', '=', reportId)

@@ -1,0 +1,249 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
+import type { FeedEvent } from '../../core/events/event.ts';
+import type { EventUpsert, PipelinePort } from '../../services/ports.ts';
+import { createPipelineRepository } from './pipeline.repository.ts';
+
+const T0 = '2026-11-01T00:00:00.000Z';
+const LEASE = '2026-10-01T00:00:00.000Z';
+
+function upsert(
+  key: string,
+  count: number,
+  firstSeen: string,
+  lastSeen: string,
+  ip = '192.0.2.1',
+): EventUpsert {
+  const event: FeedEvent = {
+    'feed.name': 'f',
+    'time.source': firstSeen,
+    'classification.type': 'infected-system',
+    'source.ip': ip,
+  } as FeedEvent;
+  return { dedupKey: key, line: 1, count, firstSeen, lastSeen, event };
+}
+
+/*
+ * Merges into stored events are pending (event_merges) until their report is finished; the
+ * fold runs in the transaction that finishes it (docs/pipeline.md, "Merges and their fold").
+ */
+describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dialect) => {
+  let t: TestDatabase;
+  let repo: PipelinePort;
+  beforeEach(async () => {
+    t = await createTestDatabase(dialect);
+    repo = createPipelineRepository(t);
+  });
+  afterEach(async () => t.destroy());
+
+  async function claimed(workerId = 'w1'): Promise<number> {
+    const id = await repo.createRawReport({ feed: 'f', fileName: 'x.csv', source: 'file', receivedAt: T0 });
+    await repo.completeRawReport(id, { bytes: 1, sha256: `sha-${id}` });
+    const r = await repo.claimRawReport({ workerId, now: T0, leaseExpiredBefore: LEASE, reportId: id });
+    expect(r?.id).toBe(id);
+    return id;
+  }
+
+  async function commit(reportId: number, events: EventUpsert[], linesDone: number, workerId = 'w1') {
+    return repo.commitBatch({
+      reportId,
+      workerId,
+      feed: 'f',
+      at: T0,
+      linesDone,
+      eventsProduced: events.reduce((n, e) => n + e.count, 0),
+      events,
+      deadLetters: [],
+    });
+  }
+
+  async function stored(key: string) {
+    return t.db
+      .selectFrom('events')
+      .select(['id', 'count', 'first_seen', 'last_seen'])
+      .where('dedup_key', '=', key)
+      .executeTakeFirst()
+      .then((r) => r && { id: Number(r.id), count: Number(r.count), first: r.first_seen, last: r.last_seen });
+  }
+
+  async function shares() {
+    const rows = await t.db
+      .selectFrom('event_sources')
+      .select(['raw_report_id', 'event_id', 'count'])
+      .orderBy('raw_report_id')
+      .orderBy('event_id')
+      .execute();
+    return rows.map((r) => [Number(r.raw_report_id), Number(r.event_id), Number(r.count)]);
+  }
+
+  async function pendingMerges() {
+    const r = await t.db
+      .selectFrom('event_merges')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  const done = { state: 'done' as const, error: null, at: '2026-11-01T01:00:00.000Z' };
+
+  it('a merge stays pending until its report is done, then count, span and share move at once', async () => {
+    const a = await claimed();
+    expect(
+      await commit(a, [upsert('k1', 2, '2026-11-01T00:10:00.000Z', '2026-11-01T00:20:00.000Z')], 2),
+    ).toEqual({
+      committed: true,
+      inserted: 1,
+    });
+    // the same report meets its own event again in a later batch
+    expect(
+      await commit(a, [upsert('k1', 1, '2026-11-01T00:30:00.000Z', '2026-11-01T00:30:00.000Z')], 3),
+    ).toEqual({
+      committed: true,
+      inserted: 0,
+    });
+    const k1 = (await stored('k1'))!;
+    expect(k1).toMatchObject({ count: 2, last: '2026-11-01T00:20:00.000Z' });
+    expect(await pendingMerges()).toBe(1);
+    expect(await repo.finishRawReport(a, 'w1', done)).toBe(true);
+    expect(await stored('k1')).toMatchObject({
+      count: 3,
+      first: '2026-11-01T00:10:00.000Z',
+      last: '2026-11-01T00:30:00.000Z',
+    });
+    expect(await shares()).toEqual([[a, k1.id, 3]]);
+    expect(await pendingMerges()).toBe(0);
+
+    const b = await claimed();
+    await commit(
+      b,
+      [
+        upsert('k1', 4, '2026-11-01T00:05:00.000Z', '2026-11-01T00:06:00.000Z'),
+        upsert('k2', 1, '2026-11-01T00:07:00.000Z', '2026-11-01T00:07:00.000Z'),
+      ],
+      5,
+    );
+    expect(await stored('k1')).toMatchObject({ count: 3 });
+    expect(await stored('k2')).toMatchObject({ count: 1 });
+    expect(await repo.countEvents()).toEqual({ rows: 2, occurrences: 4 });
+    expect(await repo.finishRawReport(b, 'w1', { ...done, state: 'failed', error: 'parser died' })).toBe(
+      true,
+    );
+    // a failed report keeps (and folds) what it committed, as before
+    expect(await stored('k1')).toMatchObject({
+      count: 7,
+      first: '2026-11-01T00:05:00.000Z',
+      last: '2026-11-01T00:30:00.000Z',
+    });
+    expect(await repo.countEvents()).toEqual({ rows: 2, occurrences: 8 });
+    const k2 = (await stored('k2'))!;
+    expect(await shares()).toEqual([
+      [a, k1.id, 3],
+      [b, k1.id, 4],
+      [b, k2.id, 1],
+    ]);
+  });
+
+  it('a dead-letter retry (no checkpoint) into a finished report merges at once: nothing is left to fold', async () => {
+    const a = await claimed();
+    await commit(a, [upsert('k1', 2, '2026-11-01T00:10:00.000Z', '2026-11-01T00:10:00.000Z')], 2);
+    await repo.finishRawReport(a, 'w1', done);
+    const k1 = (await stored('k1'))!;
+    const r = await repo.commitBatch({
+      reportId: a,
+      workerId: 'retry',
+      feed: 'f',
+      at: T0,
+      linesDone: null,
+      eventsProduced: 3,
+      events: [
+        upsert('k1', 2, '2026-11-01T00:01:00.000Z', '2026-11-01T00:02:00.000Z'),
+        upsert('k4', 1, '2026-11-01T00:03:00.000Z', '2026-11-01T00:03:00.000Z'),
+      ],
+      deadLetters: [],
+    });
+    expect(r).toEqual({ committed: true, inserted: 1 });
+    expect(await pendingMerges()).toBe(0);
+    expect(await stored('k1')).toMatchObject({
+      count: 4,
+      first: '2026-11-01T00:01:00.000Z',
+      last: '2026-11-01T00:10:00.000Z',
+    });
+    const k4 = (await stored('k4'))!;
+    expect(await shares()).toEqual([
+      [a, k1.id, 4],
+      [a, k4.id, 1],
+    ]);
+    // and reprocessing subtracts the retried share too
+    await repo.resetRawReport(a);
+    expect(await repo.countEvents()).toEqual({ rows: 0, occurrences: 0 });
+  });
+
+  it('a worker that lost its claim neither finishes nor folds; the new holder folds everything once', async () => {
+    const a = await claimed();
+    await commit(a, [upsert('k1', 1, T0, T0)], 1);
+    await repo.finishRawReport(a, 'w1', done);
+    const b = await claimed('w1');
+    await commit(b, [upsert('k1', 2, T0, T0)], 2, 'w1');
+    // w1's lease expires; w2 takes the report over and continues from the checkpoint
+    const taken = await repo.claimRawReport({
+      workerId: 'w2',
+      now: T0,
+      leaseExpiredBefore: '2026-11-02T00:00:00.000Z',
+      reportId: b,
+    });
+    expect(taken?.linesDone).toBe(2);
+    expect((await commit(b, [upsert('k1', 5, T0, T0)], 3, 'w1')).committed).toBe(false);
+    expect(await repo.finishRawReport(b, 'w1', done)).toBe(false);
+    expect(await stored('k1')).toMatchObject({ count: 1 });
+    await commit(b, [upsert('k1', 3, T0, T0)], 4, 'w2');
+    expect(await repo.finishRawReport(b, 'w2', done)).toBe(true);
+    expect(await stored('k1')).toMatchObject({ count: 6 });
+    expect(await pendingMerges()).toBe(0);
+  });
+
+  it('reprocess: an event another report still has pending merges into survives, and gets that share', async () => {
+    const a = await claimed();
+    await commit(a, [upsert('k1', 2, T0, T0), upsert('k2', 1, T0, T0)], 2);
+    await repo.finishRawReport(a, 'w1', done);
+    const b = await claimed();
+    await commit(b, [upsert('k1', 3, T0, T0)], 3);
+    // a's share leaves: k2 (a's alone) is deleted, k1 waits with 0 for b's pending merge
+    expect(await repo.resetRawReport(a)).toEqual({
+      eventsDeleted: 1,
+      eventsReduced: 1,
+      deadLettersDeleted: 0,
+    });
+    expect(await stored('k2')).toBeUndefined();
+    expect(await stored('k1')).toMatchObject({ count: 0 });
+    await repo.finishRawReport(b, 'w1', done);
+    expect(await stored('k1')).toMatchObject({ count: 3 });
+    expect(await repo.countEvents()).toEqual({ rows: 1, occurrences: 3 });
+    // and b's reset removes the rest exactly
+    expect(await repo.resetRawReport(b)).toEqual({
+      eventsDeleted: 1,
+      eventsReduced: 0,
+      deadLettersDeleted: 0,
+    });
+    expect(await repo.countEvents()).toEqual({ rows: 0, occurrences: 0 });
+    expect(await shares()).toEqual([]);
+  });
+
+  it('reprocess of an abandoned report drops its pending merges: only the folded shares remain', async () => {
+    const a = await claimed();
+    await commit(a, [upsert('k1', 2, T0, T0)], 2);
+    await repo.finishRawReport(a, 'w1', done);
+    const b = await claimed();
+    await commit(b, [upsert('k1', 3, T0, T0), upsert('k3', 1, T0, T0)], 3);
+    expect(await pendingMerges()).toBe(1);
+    await repo.resetRawReport(b);
+    expect(await pendingMerges()).toBe(0);
+    expect(await stored('k1')).toMatchObject({ count: 2 });
+    expect(await stored('k3')).toBeUndefined();
+    // processed again from line 0: the same end result as if it had run once
+    await repo.claimRawReport({ workerId: 'w1', now: T0, leaseExpiredBefore: LEASE, reportId: b });
+    await commit(b, [upsert('k1', 3, T0, T0), upsert('k3', 1, T0, T0)], 3);
+    await repo.finishRawReport(b, 'w1', done);
+    expect(await stored('k1')).toMatchObject({ count: 5 });
+    expect(await repo.countEvents()).toEqual({ rows: 2, occurrences: 6 });
+  });
+});
