@@ -143,6 +143,34 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     ]);
   });
 
+  it.runIf(dialect === 'sqlite')(
+    'finishes with a small page cache (its sorts stay bounded) and gives the connection its own back',
+    async () => {
+      const handle = t.sqlite!;
+      const before = handle.pragma('cache_size', { simple: true });
+      expect(before).toBe(-65536);
+      const a = await claimed();
+      await commit(a, [upsert('k1', 1, T0, T0)], 1);
+      await commit(a, [upsert('k1', 1, T0, T0)], 2);
+      let during: unknown = null;
+      // the cache while the fold runs, seen from inside the finishing transaction's first query
+      const prepare = handle.prepare.bind(handle);
+      handle.prepare = ((text: string) => {
+        if (during === null && /event_merges/.test(text))
+          during = handle.pragma('cache_size', { simple: true });
+        return prepare(text);
+      }) as typeof handle.prepare;
+      try {
+        expect(await repo.finishRawReport(a, 'w1', done)).toBe(true);
+      } finally {
+        handle.prepare = prepare;
+      }
+      expect(during).toBe(-16384);
+      expect(handle.pragma('cache_size', { simple: true })).toBe(before);
+      expect(await stored('k1')).toMatchObject({ count: 2 });
+    },
+  );
+
   it('a dead-letter retry (no checkpoint) into a finished report merges at once: nothing is left to fold', async () => {
     const a = await claimed();
     await commit(a, [upsert('k1', 2, '2026-11-01T00:10:00.000Z', '2026-11-01T00:10:00.000Z')], 2);

@@ -538,6 +538,19 @@ async function whenSqliteIdle(handle: SQLite.Database): Promise<void> {
   while (handle.inTransaction) await new Promise((r) => setTimeout(r, 1));
 }
 
+/** Page cache (KiB) while a report finishes on SQLite: its sorts use about that much memory. */
+const FINISH_CACHE_KIB = 16_384;
+
+/** Sets a connection's page cache to at most `kib` (freeing pages beyond it); returns the undo. */
+function shrinkCache(handle: SQLite.Database, kib: number): () => void {
+  const before = handle.pragma('cache_size', { simple: true }) as number;
+  // negative: KiB; positive: pages (of 4 KiB here)
+  const beforeKib = before < 0 ? -before : before * 4;
+  if (beforeKib <= kib) return () => {};
+  handle.pragma(`cache_size = ${-kib}`);
+  return () => handle.pragma(`cache_size = ${before}`);
+}
+
 /** Tables whose secondary indexes a report into an empty event store defers. */
 const EVENT_TABLES = ['events'];
 
@@ -817,19 +830,26 @@ export function createPipelineRepository(
     },
 
     async finishRawReport(reportId, workerId, outcome) {
-      restoreIndexes();
-      const pg = database.dialect === 'postgres';
-      // PostgreSQL: two workers folding into shared events at once may deadlock; the victim retries
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await finishOnce(reportId, workerId, outcome, pg);
-        } catch (e) {
-          if (pg && isRetryable(e) && attempt < 5) {
-            await new Promise((r) => setTimeout(r, 20 * (attempt + 1) + Math.random() * 50));
-            continue;
+      // SQLite: the index builds and the fold are sorts whose memory follows the page cache; with
+      // a smaller cache for them the worker's peak stays where the batches kept it
+      const restoreCache = handle ? shrinkCache(handle, FINISH_CACHE_KIB) : () => {};
+      try {
+        restoreIndexes();
+        const pg = database.dialect === 'postgres';
+        // PostgreSQL: two workers folding into shared events at once may deadlock; the victim retries
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await finishOnce(reportId, workerId, outcome, pg);
+          } catch (e) {
+            if (pg && isRetryable(e) && attempt < 5) {
+              await new Promise((r) => setTimeout(r, 20 * (attempt + 1) + Math.random() * 50));
+              continue;
+            }
+            throw e;
           }
-          throw e;
         }
+      } finally {
+        restoreCache();
       }
     },
 
