@@ -144,12 +144,14 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
   });
 
   it.runIf(dialect === 'sqlite')(
-    'finishes with a small page cache (its sorts stay bounded) and gives the connection its own back',
+    'processes with a smaller page cache, finishes with a smaller one still (its sorts stay bounded), then gives the connection its own back',
     async () => {
       const handle = t.sqlite!;
       const before = handle.pragma('cache_size', { simple: true });
       expect(before).toBe(-65536);
       const a = await claimed();
+      // processing a report: a smaller cache (batches append; the memory bound matters more)
+      expect(handle.pragma('cache_size', { simple: true })).toBe(-32768);
       await commit(a, [upsert('k1', 1, T0, T0)], 1);
       await commit(a, [upsert('k1', 1, T0, T0)], 2);
       let during: unknown = null;
@@ -168,6 +170,17 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       expect(during).toBe(-16384);
       expect(handle.pragma('cache_size', { simple: true })).toBe(before);
       expect(await stored('k1')).toMatchObject({ count: 2 });
+    },
+  );
+
+  it.runIf(dialect === 'sqlite')(
+    'gives the connection its page cache back when a report is released',
+    async () => {
+      const handle = t.sqlite!;
+      const a = await claimed();
+      expect(handle.pragma('cache_size', { simple: true })).toBe(-32768);
+      await repo.releaseRawReport(a, 'w1');
+      expect(handle.pragma('cache_size', { simple: true })).toBe(-65536);
     },
   );
 

@@ -538,6 +538,12 @@ async function whenSqliteIdle(handle: SQLite.Database): Promise<void> {
   while (handle.inTransaction) await new Promise((r) => setTimeout(r, 1));
 }
 
+/**
+ * Page cache (KiB) of a SQLite connection while it processes a report: batches append, so a
+ * larger cache buys no speed (measured: 32 MiB as fast as 64 MiB at 1,000,000 lines) and only
+ * raises the worker's peak memory. Restored when the report is finished or released.
+ */
+const PROCESSING_CACHE_KIB = 32_768;
 /** Page cache (KiB) while a report finishes on SQLite: its sorts use about that much memory. */
 const FINISH_CACHE_KIB = 16_384;
 
@@ -583,6 +589,15 @@ export function createPipelineRepository(
   /** Set while this repository has the events table's secondary indexes set aside. */
   let deferred = false;
   /** Builds the indexes set aside by a report's first batch, once the report is finished or released. */
+  /** Undoes the processing page cache (set at a claim, undone at finish or release). */
+  let restoreProcessingCache: (() => void) | null = null;
+  const useProcessingCache = () => {
+    if (handle && !restoreProcessingCache) restoreProcessingCache = shrinkCache(handle, PROCESSING_CACHE_KIB);
+  };
+  const useNormalCache = () => {
+    restoreProcessingCache?.();
+    restoreProcessingCache = null;
+  };
   const restoreIndexes = () => {
     if (!handle || !deferred) return;
     deferred = false;
@@ -782,7 +797,9 @@ export function createPipelineRepository(
         .where('id', '=', (eb) => eb.selectFrom(picked.as('p')).select('p.id'))
         .returningAll()
         .executeTakeFirst();
-      return row ? toRawReport(row) : null;
+      if (!row) return null;
+      useProcessingCache();
+      return toRawReport(row);
     },
 
     async countLiveClaims(workerId, leaseExpiredBefore) {
@@ -850,11 +867,13 @@ export function createPipelineRepository(
         }
       } finally {
         restoreCache();
+        useNormalCache();
       }
     },
 
     async releaseRawReport(reportId, workerId) {
       restoreIndexes();
+      useNormalCache();
       await db
         .updateTable('raw_reports')
         .set({ state: 'pending', claimed_by: null, claimed_at: null })
