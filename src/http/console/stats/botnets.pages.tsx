@@ -7,7 +7,7 @@ import { DomainError, notFound } from '../../../core/shared/errors.ts';
 import type { AppDeps, AppEnv } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import { renderPage, t } from '../layout.tsx';
-import { ShareTable } from './share-table.tsx';
+import { PeriodFields, ShareTable } from './share-table.tsx';
 
 type Ctx = Context<AppEnv>;
 
@@ -160,12 +160,7 @@ function BotnetsBody(props: { c: Ctx; s: BotnetStats; kind: string; branchNames:
     <div>
       <h1>{t(c, 'botnets.title')}</h1>
       <form method="get" action="/console/stats/botnets" class="grid filters panel">
-        <label>
-          {t(c, 'stats.from')} <input type="date" name="from" value={s.period.from} required />
-        </label>
-        <label>
-          {t(c, 'stats.to')} <input type="date" name="to" value={s.period.to} required />
-        </label>
+        <PeriodFields c={c} from={s.period.from} to={s.period.to} />
         <label>
           {t(c, 'botnets.kind')}{' '}
           <select name="kind">

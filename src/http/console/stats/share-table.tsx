@@ -18,6 +18,21 @@ export function Bar(props: { share: number }) {
   );
 }
 
+/** The period fields (from, to) of a statistics page's filter form. */
+export function PeriodFields(props: { c: Ctx; from: string; to: string }) {
+  const { c } = props;
+  return (
+    <>
+      <label>
+        {t(c, 'stats.from')} <input type="date" name="from" value={props.from} required />
+      </label>
+      <label>
+        {t(c, 'stats.to')} <input type="date" name="to" value={props.to} required />
+      </label>
+    </>
+  );
+}
+
 export interface ShareRow {
   label: string;
   count: number;

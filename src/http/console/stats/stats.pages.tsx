@@ -7,7 +7,7 @@ import type { AppDeps } from '../../context.ts';
 import { requireActor } from '../../auth/auth.middleware.ts';
 import type { AppEnv } from '../../context.ts';
 import { renderPage, t } from '../layout.tsx';
-import { Bar, ShareTable } from './share-table.tsx';
+import { Bar, PeriodFields, ShareTable } from './share-table.tsx';
 
 type Ctx = Context<AppEnv>;
 
@@ -33,12 +33,7 @@ function StatsBody(props: { c: Ctx; s: IncidentStats }) {
         </a>
       </p>
       <form method="get" action="/console/stats" class="grid filters panel">
-        <label>
-          {t(c, 'stats.from')} <input type="date" name="from" value={s.period.from} required />
-        </label>
-        <label>
-          {t(c, 'stats.to')} <input type="date" name="to" value={s.period.to} required />
-        </label>
+        <PeriodFields c={c} from={s.period.from} to={s.period.to} />
         <div>
           <button type="submit">{t(c, 'stats.show')}</button>
         </div>
