@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { seedTestBranches } from '../../test/support/seed.ts';
 import type { ImportBatch } from '../services/ports.ts';
-import { startImportWriterThread } from './import-writer.thread.ts';
+import { deferIndexesIfEmpty } from './bulk-load.ts';
+import { GROUP_COMMIT_MS, startImportWriterThread } from './import-writer.thread.ts';
 
 const PREPARE_MODULE = new URL('../services/import-prepare.ts', import.meta.url).href;
 
@@ -99,5 +100,49 @@ describe('import writer thread (SQLite)', () => {
       { title: 'one' },
       { title: 'two' },
     ]);
+  });
+
+  it('commits a group of batches on its timer when no more come, releasing the write lock', async () => {
+    const thread = startImportWriterThread(t.sqlite!.name, PREPARE_MODULE);
+    try {
+      const [id] = await thread.write(batchOf('timer'));
+      // this connection waits for the write lock (busy timeout 5 s): it gets it once the group
+      // commits, about GROUP_COMMIT_MS after the batch, without the thread being closed
+      const started = performance.now();
+      t.sqlite!.prepare("update incidents set title = 'timer, seen' where id = ?").run(id);
+      expect(performance.now() - started).toBeLessThan(GROUP_COMMIT_MS + 4000);
+      expect(t.sqlite!.prepare('select title from incidents where id = ?').pluck().get(id)).toBe(
+        'timer, seen',
+      );
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('builds the indexes a bulk load set aside when it closes, on its own connection', async () => {
+    const fresh = await createTestDatabase('sqlite');
+    try {
+      await seedTestBranches(fresh.db);
+      const handle = fresh.sqlite!;
+      const indexes = () =>
+        handle
+          .prepare(
+            "select name from sqlite_master where type = 'index' and tbl_name = 'observables' order by name",
+          )
+          .pluck()
+          .all();
+      const before = indexes();
+      expect(deferIndexesIfEmpty(handle)).toBe(true);
+      expect(indexes().length).toBeLessThan(before.length);
+      const thread = startImportWriterThread(handle.name, PREPARE_MODULE);
+      await thread.write(batchOf('alpha'));
+      await thread.write(batchOf('beta'));
+      await thread.close({ restoreIndexes: true });
+      expect(indexes()).toEqual(before);
+      expect(handle.prepare('select count(*) from certops_deferred_indexes').pluck().get()).toBe(0);
+      expect(handle.prepare('select count(*) from observables').pluck().get()).toBe(2);
+    } finally {
+      await fresh.destroy();
+    }
   });
 });

@@ -2,7 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import type { ImportBatch } from '../services/ports.ts';
 import { createSqliteImportWriter } from './sqlite-import-writer.ts';
+import { restoreDeferredIndexes } from './bulk-load.ts';
 import {
+  GROUP_COMMIT_MS,
   unpackBatch,
   type WriterReply,
   type WriterRequest,
@@ -11,7 +13,9 @@ import {
 
 /**
  * The import writer thread: its own connection to the SQLite file, writing the batches the import
- * hands it (one transaction each, in order) while the main thread parses the next ones.
+ * hands it (in order, each in a savepoint) while the main thread parses the next ones. Batches
+ * commit in groups: when GROUP_COMMIT_MS have passed since the group began, after a batch or, when
+ * no batch comes, on a timer (so an import waiting on its input never holds the write lock long).
  */
 const start = workerData as WriterStart;
 const port = parentPort!;
@@ -28,16 +32,62 @@ const prepare = start.prepareModule
 
 const done = new Int32Array(start.progress);
 
+let groupStarted = 0;
+let groupTimer: NodeJS.Timeout | null = null;
+/** A group whose commit failed: its batches are lost, so every later call fails. */
+let lostGroup: string | null = null;
+
+/** Commits the open group, if any. */
+function commitGroup(): void {
+  if (groupTimer) clearTimeout(groupTimer);
+  groupTimer = null;
+  if (handle.inTransaction) handle.exec('commit');
+}
+
+/** Commits the open group; a failure is kept in `lostGroup` (the group is rolled back). */
+function commitOrLose(): void {
+  try {
+    commitGroup();
+  } catch (e) {
+    lostGroup = `commit of written batches failed: ${(e as Error).message}`;
+    if (handle.inTransaction) handle.exec('rollback');
+  }
+}
+
+function close(restoreIndexes: boolean): string | null {
+  let error: string | null = lostGroup;
+  try {
+    if (lostGroup !== null) throw new Error(lostGroup);
+    commitGroup();
+    // the tables just written are in this connection's cache: build the set-aside indexes here
+    if (restoreIndexes) restoreDeferredIndexes(handle, { keepCache: true });
+  } catch (e) {
+    error = (e as Error).message;
+    if (handle.inTransaction) handle.exec('rollback');
+  }
+  handle.close();
+  return error;
+}
+
 port.on('message', (message: WriterRequest) => {
   if (message.type === 'close') {
-    handle.close();
-    port.postMessage({ type: 'closed' } satisfies WriterReply);
+    port.postMessage({ type: 'closed', error: close(message.restoreIndexes) } satisfies WriterReply);
     port.close();
     return;
   }
   let reply: WriterReply;
   try {
+    if (lostGroup !== null) throw new Error(lostGroup);
+    if (!handle.inTransaction) {
+      handle.exec('begin immediate');
+      groupStarted = performance.now();
+    }
+    // inside the group's transaction better-sqlite3 runs the batch as a savepoint
     reply = { type: 'written', seq: message.seq, incidentIds: write(prepare(unpackBatch(message.batch))) };
+    const age = performance.now() - groupStarted;
+    if (age >= GROUP_COMMIT_MS) commitOrLose();
+    else groupTimer ??= setTimeout(commitOrLose, GROUP_COMMIT_MS - age);
+    if (lostGroup !== null) throw new Error(lostGroup);
   } catch (e) {
     reply = { type: 'failed', seq: message.seq, message: (e as Error).message };
   }

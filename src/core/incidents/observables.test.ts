@@ -245,6 +245,33 @@ describe('extractObservables — general', () => {
     ]);
   });
 
+  it('dedupes many values (more than a report usually holds) in first-seen order', () => {
+    const ips = Array.from({ length: 12 }, (_, i) => `192.0.2.${i + 1}`);
+    const out = extractObservables([...ips, ...ips.slice(0, 6).reverse(), 'evil.com', ips[3]].join(' '));
+    expect(out).toEqual([
+      ...ips.map((value) => ({ kind: 'ipv4', value })),
+      { kind: 'domain', value: 'evil.com' },
+    ]);
+  });
+
+  it('finds each candidate run however the runs sit next to each other', () => {
+    expect(valuesOf('ratio 1:2, at 2001:db8::1 and fe80::1;c0fe::2', 'ipv6')).toEqual([
+      '2001:db8::1',
+      'fe80::1',
+      'c0fe::2',
+    ]);
+    expect(valuesOf('from a.b@example.com via www.example.org.', 'domain')).toEqual([
+      'example.com',
+      'www.example.org',
+    ]);
+    expect(valuesOf('1.2.3.4.5 then 10.0.0.1, 1.2.3 and 255.255.255.255', 'ipv4')).toEqual([
+      '10.0.0.1',
+      '255.255.255.255',
+    ]);
+    const md5 = 'd41d8cd98f00b204e9800998ecf8427e';
+    expect(valuesOf(`${md5}0 ${md5.slice(1)} ${md5}`, 'md5')).toEqual([md5]);
+  });
+
   it('returns nothing for empty or indicator-free text', () => {
     expect(extractObservables('')).toEqual([]);
     expect(extractObservables('这是一个普通的句子，没有任何指标。Nothing to see here.')).toEqual([]);

@@ -103,18 +103,29 @@ interface ParsedIp {
 /** Dotted quad, four decimal octets ≤ 255, no leading zeros (`010` could be read as octal). */
 function parseIpv4Octets(s: string): number[] | null {
   if (s.length < 7 || s.length > 15) return null;
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
   const octets: number[] = [];
-  for (const part of parts) {
-    if (part.length === 0 || part.length > 3) return null;
-    if (part.length > 1 && part.charCodeAt(0) === 48) return null;
-    for (let i = 0; i < part.length; i++) if (!isDigitCode(part.charCodeAt(i))) return null;
-    const n = Number(part);
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (s.charCodeAt(i) !== 46) return null;
+      i++;
+    }
+    const start = i;
+    let n = 0;
+    while (i < s.length && i - start < 4) {
+      const c = s.charCodeAt(i);
+      if (c === 46) break;
+      if (!isDigitCode(c)) return null;
+      n = n * 10 + (c - 48);
+      i++;
+    }
+    const length = i - start;
+    if (length === 0 || length > 3) return null;
+    if (length > 1 && s.charCodeAt(start) === 48) return null;
     if (n > 255) return null;
     octets.push(n);
   }
-  return octets;
+  return i === s.length ? octets : null;
 }
 
 const IPV6_TEXT_RE = /^[0-9A-Fa-f:.]{2,45}$/;
@@ -159,9 +170,11 @@ function formatIp(ip: ParsedIp): string {
   return ip.version === 4 ? ip.bytes.slice(12).join('.') : formatIpv6(ip.bytes);
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 function toHex(bytes: number[]): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (const b of bytes) out += HEX_BYTE[b]!;
   return out;
 }
 
@@ -252,10 +265,10 @@ function normaliseDomain(s: string): string | null {
   let d = s.toLowerCase();
   if (d.endsWith('.')) d = d.slice(0, -1);
   if (d.length < 4 || d.length > 253) return null;
+  // the TLD first: most candidates in prose (numbers, file names) fail there
+  const lastDot = d.lastIndexOf('.');
+  if (lastDot === -1 || !isKnownTld(d.slice(lastDot + 1))) return null;
   const labels = d.split('.');
-  if (labels.length < 2) return null;
-  const tld = labels[labels.length - 1] ?? '';
-  if (!isKnownTld(tld)) return null;
   for (let i = 0; i < labels.length - 1; i++) if (!LABEL_RE.test(labels[i] ?? '')) return null;
   return d;
 }
@@ -282,6 +295,10 @@ function hashKindOf(length: number): ObservableKind | null {
 // ---------------------------------------------------------------------------------------------
 
 const SPOKEN_DOT_SPLIT_RE = /[ \t]+dot[ \t]+/i;
+const HXXP_HINT_RE = /h(?:xx|xt|tx)p/i;
+const BRACKET_HINT_RE = /[[({]/;
+const SPOKEN_DOT_HINT_RE = /[ \t]dot[ \t]/i;
+const FULL_WIDTH_HINT_RE = /[。．｡＠：]/;
 
 function joinSpokenDots(match: string): string {
   const labels = match.split(SPOKEN_DOT_SPLIT_RE);
@@ -295,21 +312,27 @@ function joinSpokenDots(match: string): string {
  * into host names and URLs.
  */
 export function refang(text: string): string {
-  return (
-    text
-      .replace(/\bh(?:xx|xt|tx)p(s?)\b/gi, 'http$1')
+  // Each group of rewrites runs only when the text (as rewritten so far) holds the character or word
+  // every one of its patterns needs: most text is not defanged, and a test is cheaper than a replace.
+  let t = text;
+  if (HXXP_HINT_RE.test(t)) t = t.replace(/\bh(?:xx|xt|tx)p(s?)\b/gi, 'http$1');
+  if (BRACKET_HINT_RE.test(t))
+    t = t
       .replace(/\[:\/\/\]|\(:\/\/\)/g, '://')
       .replace(/\[:\]/g, ':')
       .replace(/ ?[[({] ?(?:\.|。|dot) ?[\])}] ?/gi, '.')
-      .replace(/ ?[[({] ?(?:@|＠|at) ?[\])}] ?/gi, '@')
-      // `evil dot example dot com`; only when the last word is a TLD. The lookbehind anchors each try at a
-      // word start, which keeps this linear.
-      .replace(/(?<![A-Za-z0-9-])[A-Za-z0-9-]+(?:[ \t]+dot[ \t]+[A-Za-z0-9-]+)+/gi, joinSpokenDots)
+      .replace(/ ?[[({] ?(?:@|＠|at) ?[\])}] ?/gi, '@');
+  // `evil dot example dot com`; only when the last word is a TLD. The lookbehind anchors each try at a
+  // word start, which keeps this linear.
+  if (SPOKEN_DOT_HINT_RE.test(t))
+    t = t.replace(/(?<![A-Za-z0-9-])[A-Za-z0-9-]+(?:[ \t]+dot[ \t]+[A-Za-z0-9-]+)+/gi, joinSpokenDots);
+  if (FULL_WIDTH_HINT_RE.test(t))
+    t = t
       .replace(/(?<=[A-Za-z0-9-])[。．｡](?=[A-Za-z0-9])/g, '.')
       .replace(/(?<=[A-Za-z0-9._%+-])＠(?=[A-Za-z0-9])/g, '@')
       .replace(/：(?=\/\/)/g, ':')
-      .replace(/(?<=[A-Za-z0-9\]])：(?=[0-9])/g, ':')
-  );
+      .replace(/(?<=[A-Za-z0-9\]])：(?=[0-9])/g, ':');
+  return t;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,7 +451,9 @@ function scanUrls(t: string, found: Found[]): void {
   let runStart = -1;
   let runEnd = -1;
   let coveredUntil = 0;
-  for (const m of t.matchAll(SCHEME_RE)) {
+  if (t.indexOf('://') === -1) return;
+  SCHEME_RE.lastIndex = 0;
+  for (let m = SCHEME_RE.exec(t); m !== null; m = SCHEME_RE.exec(t)) {
     const start = m.index;
     // A URL nested in the query of an accepted URL is part of it (its host is still found as a domain).
     if (start < coveredUntil) continue;
@@ -472,14 +497,17 @@ function scanEmails(t: string, found: Found[]): void {
   }
 }
 
-const DOMAIN_RUN_RE = /[A-Za-z0-9_.-]+/g;
-
+/** Each maximal run of `[A-Za-z0-9_.-]` that holds a dot, found from its dots (prose has few). */
 function scanDomains(t: string, found: Found[]): void {
-  for (const m of t.matchAll(DOMAIN_RUN_RE)) {
-    const run = m[0];
-    if (run.indexOf('.') === -1) continue;
+  for (let next = t.indexOf('.'); next !== -1;) {
+    let runStart = next;
+    while (runStart > 0 && inTable(DOMAIN_CHAR, t.charCodeAt(runStart - 1))) runStart--;
+    let runEnd = next + 1;
+    while (runEnd < t.length && inTable(DOMAIN_CHAR, t.charCodeAt(runEnd))) runEnd++;
+    next = t.indexOf('.', runEnd);
+    const run = t.slice(runStart, runEnd);
     // The local part of an e-mail address (`john.doe.it@…`) is not a host.
-    if (t.charCodeAt(m.index + run.length) === 64) continue;
+    if (t.charCodeAt(runEnd) === 64) continue;
     // `see example.com...then`: runs of dots separate candidates.
     let i = 0;
     while (i < run.length) {
@@ -491,7 +519,7 @@ function scanDomains(t: string, found: Found[]): void {
       while (e > s && '.-_'.includes(run[e - 1] ?? '')) e--;
       if (e - s >= 4) {
         const domain = normaliseDomain(run.slice(s, e));
-        if (domain) found.push({ pos: m.index + s, kind: 'domain', value: domain });
+        if (domain) found.push({ pos: runStart + s, kind: 'domain', value: domain });
       }
       i = j;
       while (i < run.length && run.charCodeAt(i) === 46) i++;
@@ -499,17 +527,25 @@ function scanDomains(t: string, found: Found[]): void {
   }
 }
 
-const IPV6_RUN_RE = /[0-9A-Fa-f:.]+/g;
+/** `[0-9A-Fa-f:.]` */
+const IPV6_CHAR = buildTable(
+  (c) => isDigitCode(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 58 || c === 46,
+);
 
-/** Finds IPv6 addresses; returns their [start, end) spans so IPv4 inside them (`::ffff:1.2.3.4`) is skipped. */
+/**
+ * Finds IPv6 addresses in the maximal runs of `[0-9A-Fa-f:.]` with two colons (found from their
+ * colons); returns their [start, end) spans so IPv4 inside them (`::ffff:1.2.3.4`) is skipped.
+ */
 function scanIpv6(t: string, found: Found[]): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  for (const m of t.matchAll(IPV6_RUN_RE)) {
-    const run = m[0];
-    const firstColon = run.indexOf(':');
-    if (firstColon === -1 || run.indexOf(':', firstColon + 1) === -1) continue;
-    const runStart = m.index;
-    const runEnd = runStart + run.length;
+  for (let next = t.indexOf(':'); next !== -1;) {
+    let runStart = next;
+    while (runStart > 0 && inTable(IPV6_CHAR, t.charCodeAt(runStart - 1))) runStart--;
+    let runEnd = next + 1;
+    while (runEnd < t.length && inTable(IPV6_CHAR, t.charCodeAt(runEnd))) runEnd++;
+    next = t.indexOf(':', runEnd);
+    const second = t.indexOf(':', t.indexOf(':', runStart) + 1);
+    if (second === -1 || second >= runEnd) continue;
     let s = runStart;
     let e = runEnd;
     while (e > s && t.charCodeAt(e - 1) === 46) e--;
@@ -535,13 +571,14 @@ function scanIpv6(t: string, found: Found[]): Array<[number, number]> {
   return spans;
 }
 
-const IPV4_RUN_RE = /[0-9.]+/g;
+/** Maximal runs of `[0-9.]` long enough for a dotted quad (a shorter run never matches from its start). */
+const IPV4_RUN_RE = /[0-9.]{7,}/g;
 
 function scanIpv4(t: string, found: Found[], v6Spans: Array<[number, number]>): void {
   let span = 0;
-  for (const m of t.matchAll(IPV4_RUN_RE)) {
+  IPV4_RUN_RE.lastIndex = 0;
+  for (let m = IPV4_RUN_RE.exec(t); m !== null; m = IPV4_RUN_RE.exec(t)) {
     const run = m[0];
-    if (run.length < 7) continue;
     const runStart = m.index;
     const runEnd = runStart + run.length;
     // `v1.2.3.4`, `1.2.3.4abc`, `1.2.3.4.in-addr.arpa`: part of a word or a host name.
@@ -560,10 +597,12 @@ function scanIpv4(t: string, found: Found[], v6Spans: Array<[number, number]>): 
   }
 }
 
-const HEX_RUN_RE = /[0-9A-Fa-f]+/g;
+/** Maximal runs of hex digits long enough for an MD5 (a shorter run never matches from its start). */
+const HEX_RUN_RE = /[0-9A-Fa-f]{32,}/g;
 
 function scanHashes(t: string, found: Found[]): void {
-  for (const m of t.matchAll(HEX_RUN_RE)) {
+  HEX_RUN_RE.lastIndex = 0;
+  for (let m = HEX_RUN_RE.exec(t); m !== null; m = HEX_RUN_RE.exec(t)) {
     const kind = hashKindOf(m[0].length);
     if (kind) found.push({ pos: m.index, kind, value: m[0].toLowerCase() });
   }
@@ -584,10 +623,19 @@ export function extractObservables(text: string): Observable[] {
   const v6Spans = scanIpv6(t, found);
   scanIpv4(t, found, v6Spans);
   scanHashes(t, found);
+  if (found.length === 0) return [];
   // Stable sort: at one position a URL stays ahead of its host and an e-mail ahead of its domain.
   found.sort((a, b) => a.pos - b.pos);
-  const seen = new Set<string>();
   const out: Observable[] = [];
+  if (found.length <= 8) {
+    // few values (the usual report): compare them directly instead of building keys for a Set
+    for (const f of found) {
+      if (!out.some((o) => o.kind === f.kind && o.value === f.value))
+        out.push({ kind: f.kind, value: f.value });
+    }
+    return out;
+  }
+  const seen = new Set<string>();
   for (const f of found) {
     const key = `${f.kind}\u0000${f.value}`;
     if (seen.has(key)) continue;

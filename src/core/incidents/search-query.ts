@@ -106,8 +106,18 @@ export type ObservableMatch =
  * with `com.example.`, so a subdomain search is an index range scan.
  */
 export function domainKey(domain: string): string {
-  const labels = domain.toLowerCase().replace(/\.$/, '').split('.');
-  return `${labels.reverse().join('.')}.`;
+  let d = domain.toLowerCase();
+  if (d.endsWith('.')) d = d.slice(0, -1);
+  // the labels in reverse order, each followed by a dot
+  let key = '';
+  let end = d.length;
+  for (let i = end - 1; i >= -1; i--) {
+    if (i === -1 || d.charCodeAt(i) === 46) {
+      key += `${d.slice(i + 1, end)}.`;
+      end = i;
+    }
+  }
+  return key;
 }
 
 /** The half-open key range [start, end) of a domain and all its subdomains. */

@@ -174,9 +174,14 @@ export function createIncidentImportRepository(
       const t = thread;
       thread = null;
       batches = 0;
-      if (t) await t.close();
-      if (handle && deferred) restoreDeferredIndexes(handle);
-      deferred = false;
+      try {
+        // the thread builds the set-aside indexes itself, on the cache that holds the new rows
+        if (t) await t.close({ restoreIndexes: deferred });
+      } finally {
+        // whatever the thread left undone (nothing, unless it failed) is built here
+        if (handle && deferred) restoreDeferredIndexes(handle);
+        deferred = false;
+      }
     },
     async insertBatch(batch) {
       batches++;
