@@ -76,11 +76,11 @@ describe('import writer thread (SQLite)', () => {
   it('writes batches in order on its own connection, prepares them, and fails a batch naming a missing branch', async () => {
     const thread = startImportWriterThread(t.sqlite!.name, PREPARE_MODULE);
     const first = thread.write(batchOf('one'));
-    expect(thread.busy()).toBe(true);
+    expect(thread.backlog()).toBeGreaterThan(0);
     const second = thread.write(batchOf('two'));
     const [a, b] = await Promise.all([first, second]);
     expect(b[0]).toBe(a[0]! + 1);
-    expect(thread.busy()).toBe(false);
+    expect(thread.backlog()).toBe(0);
 
     // foreign keys are off on the thread's connection: the batch check stands in for them
     await expect(thread.write(batchOf('three', 'CN-NOWHERE'))).rejects.toThrow(/no branch CN-NOWHERE/);
@@ -100,6 +100,16 @@ describe('import writer thread (SQLite)', () => {
       { title: 'one' },
       { title: 'two' },
     ]);
+  });
+
+  it('reports when it has started, and is stopped without waiting when it was never used', async () => {
+    const unused = startImportWriterThread(t.sqlite!.name, PREPARE_MODULE);
+    expect(unused.ready()).toBe(false);
+    await unused.close();
+
+    const thread = startImportWriterThread(t.sqlite!.name, PREPARE_MODULE);
+    await expect.poll(() => thread.ready(), { timeout: 20_000 }).toBe(true);
+    await thread.close();
   });
 
   it('commits a group of batches on its timer when no more come, releasing the write lock', async () => {

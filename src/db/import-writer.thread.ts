@@ -13,7 +13,7 @@ export interface WriterStart {
   file: string;
   /** URL of a module exporting prepareImportBatch(batch), run on each batch before it is written. */
   prepareModule?: string;
-  /** One Int32: the number of batches written so far (Atomics), for a synchronous `busy()`. */
+  /** One Int32: the number of batches written so far (Atomics), for a synchronous `backlog()`. */
   progress: SharedArrayBuffer;
 }
 export type WriterRequest =
@@ -81,7 +81,9 @@ export type WriterReply =
   | { type: 'written'; seq: number; incidentIds: number[] }
   | { type: 'failed'; seq: number; message: string }
   /** `error`: the last commit (or the index build) failed; the thread has ended all the same. */
-  | { type: 'closed'; error: string | null };
+  | { type: 'closed'; error: string | null }
+  /** The thread has started (its modules loaded, its connection open). */
+  | { type: 'ready' };
 
 export interface ImportWriterThread {
   /**
@@ -90,8 +92,13 @@ export interface ImportWriterThread {
    * last group.
    */
   write(batch: ImportBatch): Promise<number[]>;
-  /** Whether a batch handed over is still being written (no waiting). */
-  busy(): boolean;
+  /** How many batches handed over are not yet written (no waiting). */
+  backlog(): number;
+  /**
+   * Whether the thread has started: until then a batch handed over waits for it (starting takes
+   * a second or two: the thread loads its modules), so a caller may write on its own connection.
+   */
+  ready(): boolean;
   /**
    * Waits for every batch handed over, commits, optionally builds the indexes a bulk load set aside
    * (`restoreDeferredIndexes` on the thread's connection, whose cache holds the tables just
@@ -116,6 +123,7 @@ export function startImportWriterThread(file: string, prepareModule?: string): I
   let failure: Error | null = null;
   let closed: Promise<void> | null = null;
   let onClosed: ((error: string | null) => void) | null = null;
+  let started = false;
 
   const failAll = (e: Error) => {
     failure ??= e;
@@ -124,6 +132,10 @@ export function startImportWriterThread(file: string, prepareModule?: string): I
     onClosed?.(null);
   };
   worker.on('message', (reply: WriterReply) => {
+    if (reply.type === 'ready') {
+      started = true;
+      return;
+    }
     if (reply.type === 'closed') return onClosed?.(reply.error);
     const p = pending.get(reply.seq);
     pending.delete(reply.seq);
@@ -143,19 +155,26 @@ export function startImportWriterThread(file: string, prepareModule?: string): I
         worker.postMessage({ type: 'write', seq: n, batch: packBatch(batch) } satisfies WriterRequest);
       });
     },
-    busy() {
-      return failure === null && Atomics.load(done, 0) < seq;
+    backlog() {
+      return failure === null ? seq - Atomics.load(done, 0) : 0;
+    },
+    ready() {
+      return started && failure === null;
     },
     close(options = {}) {
-      closed ??= failure
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            onClosed = (error) => (error === null ? resolve() : reject(new Error(error)));
-            worker.postMessage({
-              type: 'close',
-              restoreIndexes: options.restoreIndexes ?? false,
-            } satisfies WriterRequest);
-          });
+      // a thread that never got a batch and has not even started is stopped, not waited for
+      closed ??=
+        !started && seq === 0 && failure === null
+          ? worker.terminate().then(() => {})
+          : failure
+            ? Promise.resolve()
+            : new Promise<void>((resolve, reject) => {
+                onClosed = (error) => (error === null ? resolve() : reject(new Error(error)));
+                worker.postMessage({
+                  type: 'close',
+                  restoreIndexes: options.restoreIndexes ?? false,
+                } satisfies WriterRequest);
+              });
       return closed;
     },
   };

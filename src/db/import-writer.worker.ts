@@ -94,3 +94,6 @@ port.on('message', (message: WriterRequest) => {
   Atomics.add(done, 0, 1);
   port.postMessage(reply);
 });
+
+// modules loaded, connection open: the caller may now hand batches over without waiting
+port.postMessage({ type: 'ready' } satisfies WriterReply);

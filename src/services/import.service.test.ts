@@ -279,6 +279,49 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
     ).toHaveLength(30);
   });
 
+  it('resolves a key created by any of the batches still in flight', async () => {
+    // one row per batch and the writer thread from the first batch: several batches are in flight
+    // when a row names the incident one of them creates (one, two and three batches back)
+    const keys = ['A', 'A', 'B', 'A', 'C', 'B', 'A', 'D', 'C', 'D', 'B', 'A'];
+    const rows = keys.map((incident, i) => ({
+      incident,
+      received_at: `2007-04-${String(1 + i).padStart(2, '0')}`,
+      category: 'phishing',
+      description: `phishing page on 198.51.100.${i + 1}`,
+      branch: 'CN-XJ',
+    }));
+    const service = createImportService({
+      imports: createIncidentImportRepository(t, { prepareModule: PREPARE_MODULE, writerThread: 'always' }),
+      loadBranches: async () =>
+        (await t.db.selectFrom('branches').selectAll().execute()).map((b) => ({
+          code: b.code,
+          nameZh: b.name_zh,
+          nameEn: b.name_en,
+          shortZh: b.short_zh,
+          aliases: JSON.parse(b.aliases) as string[],
+          isNational: b.is_national === 1,
+        })),
+      clock: fixedClock('2007-07-01T00:00:00Z'),
+      timeZone: config.timeZone,
+      slaHours: config.slaHours,
+    });
+    const r = await service.importReports(actor, lines(rows), { source: 'in-flight.jsonl', batchSize: 1 });
+    expect(r).toEqual({ reports: 12, incidents: 4, actions: 0, errors: [], stoppedAtLine: null });
+    const reports = await t.db
+      .selectFrom('reports')
+      .select(['incident_id', 'description'])
+      .where('description', 'like', 'phishing page on 198.51.100.%')
+      .orderBy('id')
+      .execute();
+    const incidentOf = new Map<string, number | null>();
+    reports.forEach((x, i) => {
+      const key = keys[i]!;
+      if (!incidentOf.has(key)) incidentOf.set(key, x.incident_id);
+      expect(x.incident_id).toBe(incidentOf.get(key));
+    });
+    expect(new Set(incidentOf.values()).size).toBe(4);
+  });
+
   it("gives an action that names no branch to the incident's branch, however the row spells it", async () => {
     const r = await importService(t).importReports(
       actor,

@@ -88,12 +88,13 @@ export function createImportService(deps: {
       let lastLine = 0;
 
       /**
-       * One batch at a time is being written while the next is parsed (the writer may be another
-       * thread): `inflight` settles when it is stored and its incident ids are known.
+       * Batches handed to the writer and not yet stored, oldest first (the writer may be another
+       * thread): up to MAX_IN_FLIGHT while the next is parsed, so that a batch that parses slowly
+       * and one that writes slowly even out. Each settles when it is stored and the ids of the
+       * incidents it created (`keys`) are known.
        */
-      let inflight: Promise<void> | null = null;
-      /** Incident keys created by the batch in flight: their ids are known once it is stored. */
-      let inflightKeys = new Set<string>();
+      const inflight: { written: Promise<void>; keys: Set<string> }[] = [];
+      const isInFlight = (key: string) => inflight.some((b) => b.keys.has(key));
 
       const flush = async () => {
         if (pending.length === 0) return;
@@ -102,16 +103,17 @@ export function createImportService(deps: {
         pending = [];
         if (!deps.imports.preparesBatches) prepareImportBatch(built.batch);
         else {
-          // the writer thread prepares what is left; while it is still busy with the batch before,
-          // this thread would only wait, so it prepares reports itself meanwhile
+          // the writer thread prepares what is left; while its queue is full this thread would only
+          // wait to hand the batch over, so it prepares reports itself meanwhile
           for (const r of built.batch.reports) {
-            if (!deps.imports.writerBusy()) break;
+            if (deps.imports.writerBacklog() < MAX_IN_FLIGHT) break;
             r.observables = extractReportObservables(r.subject, r.description);
           }
         }
-        if (inflight) await drain();
+        // rows of an incident that a batch in flight creates need its id: wait for those batches
+        if (built.unresolved.length > 0) await drain();
+        while (inflight.length >= MAX_IN_FLIGHT) await inflight.shift()!.written;
         for (const u of built.unresolved) u.row.incident = { id: known.get(u.key)! };
-        inflightKeys = new Set(built.newKeys.filter((k): k is string => k !== null));
         const written = deps.imports.insertBatch(built.batch).then(({ incidentIds }) => {
           built.newKeys.forEach((key, i) => {
             if (key !== null) known.set(key, incidentIds[i]!);
@@ -123,13 +125,12 @@ export function createImportService(deps: {
         });
         // awaited by the next flush or drain; until then a failure must not count as unhandled
         written.catch(() => {});
-        inflight = written;
+        inflight.push({ written, keys: new Set(built.newKeys.filter((k): k is string => k !== null)) });
       };
 
+      /** Waits until every batch handed over is stored (the first failure is thrown). */
       const drain = async () => {
-        const p = inflight;
-        inflight = null;
-        if (p) await p;
+        while (inflight.length > 0) await inflight.shift()!.written;
       };
 
       const buildBatch = (rows: ImportedReport[]) => {
@@ -146,7 +147,7 @@ export function createImportService(deps: {
           let later: string | null = null;
           const existing = r.incidentKey === null ? undefined : known.get(r.incidentKey);
           if (existing !== undefined) ref = { id: existing };
-          else if (r.incidentKey !== null && inflightKeys.has(r.incidentKey)) {
+          else if (r.incidentKey !== null && isInFlight(r.incidentKey)) {
             ref = { id: 0 };
             later = r.incidentKey;
           } else if (r.incidentKey !== null && localIndex.has(r.incidentKey))
@@ -283,6 +284,9 @@ export function createImportService(deps: {
     },
   };
 }
+
+/** Batches handed to the writer and not yet stored, at most (while the next one is parsed). */
+const MAX_IN_FLIGHT = 3;
 
 class BranchError extends Error {
   constructor(line: number, name: string, field = 'branch') {

@@ -152,7 +152,8 @@ export function createIncidentImportRepository(
   let prepareHere: Prepare | null = null;
   let thread: ImportWriterThread | null = null;
   let deferred = false;
-  let batches = 0;
+  /** Batches go to the thread once one has (they are written in order). */
+  let handedOver = false;
 
   /** A batch written on this thread although preparesBatches: prepared here. */
   const prepareLocally = async (batch: ImportBatch) => {
@@ -164,16 +165,16 @@ export function createIncidentImportRepository(
 
   return {
     preparesBatches,
-    writerBusy: () => thread?.busy() ?? false,
+    writerBacklog: () => thread?.backlog() ?? 0,
     async beginBulkLoad() {
-      batches = 0;
+      handedOver = false;
       deferred = handle ? deferIndexesIfEmpty(handle) : false;
       return deferred;
     },
     async endBulkLoad() {
       const t = thread;
       thread = null;
-      batches = 0;
+      handedOver = false;
       try {
         // the thread builds the set-aside indexes itself, on the cache that holds the new rows
         if (t) await t.close({ restoreIndexes: deferred });
@@ -184,10 +185,14 @@ export function createIncidentImportRepository(
       }
     },
     async insertBatch(batch) {
-      batches++;
-      if (handle && threaded && (mode === 'always' || batches > 1 || thread)) {
+      if (handle && threaded) {
+        // auto: the thread is started by the first batch and takes over once it has started (a
+        // batch handed over earlier would wait for it); until then batches are written here
         thread ??= startImportWriterThread(handle.name, options.prepareModule);
-        return { incidentIds: await thread.write(batch) };
+        if (mode === 'always' || handedOver || thread.ready()) {
+          handedOver = true;
+          return { incidentIds: await thread.write(batch) };
+        }
       }
       if (handle) {
         const ready = await prepareLocally(batch);

@@ -73,11 +73,12 @@ export interface IncidentImportPort {
    */
   readonly preparesBatches: boolean;
   /**
-   * With preparesBatches: whether the last batch handed over is still being written (a synchronous
-   * look, no waiting). Until it is, the caller may prepare reports of its next batch itself: the
-   * writer thread then prepares only the rest, and the two threads share the work evenly.
+   * With preparesBatches: how many batches handed over are not yet written (a synchronous look, no
+   * waiting). While the writer has as many as the caller lets it queue, the caller may prepare
+   * reports of its next batch itself instead of waiting: the writer thread then prepares only the
+   * rest, and the two threads share the work evenly.
    */
-  writerBusy(): boolean;
+  writerBacklog(): number;
   /**
    * Before a load: where the storage gains from it (an empty embedded database), set secondary
    * indexes aside until endBulkLoad. Returns whether it did; a crash in between is repaired when
