@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts'
 import { seedTestBranches } from '../../test/support/seed.ts';
 import type { ImportBatch } from '../services/ports.ts';
 import { deferIndexesIfEmpty } from './bulk-load.ts';
-import { GROUP_COMMIT_MS, startImportWriterThread } from './import-writer.thread.ts';
+import { GROUP_COMMIT_MS, packBatch, startImportWriterThread, unpackBatch } from './import-writer.thread.ts';
 
 const PREPARE_MODULE = new URL('../services/import-prepare.ts', import.meta.url).href;
 
@@ -61,6 +61,38 @@ function batchOf(text: string, branchCode = 'CN-BJ'): ImportBatch {
     },
   };
 }
+
+describe('a batch packed for the thread', () => {
+  it('comes back as it was: references, observables prepared or not, actions', () => {
+    const batch = batchOf('pack');
+    const second = { ...batch.reports[0]!, incident: { id: 41 }, trackingNumber: '2007-PACK2-00000' };
+    const third = { ...batch.reports[0]!, incident: { id: 7 }, trackingNumber: '2007-PACK3-00000' };
+    batch.reports[0]!.observables = [
+      { kind: 'ipv4', value: '198.51.100.7', ipKey: '00000000000000000000ffffc6336407', domainKey: null },
+      { kind: 'domain', value: 'example.cn', ipKey: null, domainKey: 'cn.example.' },
+    ];
+    second.observables = [];
+    batch.reports.push(second, third);
+    const action = {
+      kind: 'contact_isp',
+      branchCode: 'CN-BJ',
+      counterpart: 'ISP',
+      occurredAt: '2007-07-02T00:00:00.000Z',
+      outcome: 'success',
+      note: '',
+    };
+    batch.actions.push({ incident: { batchIndex: 0 }, ...action }, { incident: { id: 41 }, ...action });
+    const copy = unpackBatch(structuredClone(packBatch(batch)));
+    expect(copy).toEqual(batch);
+    expect(copy.reports.map((r) => r.observables)).toEqual([batch.reports[0]!.observables, [], null]);
+  });
+
+  it('refuses a reference to an incident whose id is not known yet', () => {
+    const batch = batchOf('unresolved');
+    batch.reports[0]!.incident = { id: 0 };
+    expect(() => packBatch(batch)).toThrow(/not resolved/);
+  });
+});
 
 // The writer thread exists for SQLite files only.
 describe('import writer thread (SQLite)', () => {

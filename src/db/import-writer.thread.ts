@@ -1,5 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { ImportBatch } from '../services/ports.ts';
+import type {
+  ImportActionRow,
+  ImportBatch,
+  ImportObservableRow,
+  ImportReportRow,
+} from '../services/ports.ts';
 
 /**
  * Batches the thread writes within this many milliseconds of the first one of their group commit
@@ -22,25 +27,83 @@ export type WriterRequest =
   | { type: 'close'; restoreIndexes: boolean };
 
 /**
- * A batch as it crosses to the thread: each list of rows as one array per column. Copying (the
- * structured clone) then costs the sending thread — the busier one — far less than rows as
- * objects, whose every property name would be copied with every row.
+ * A batch as it crosses to the thread: each list of rows as one array per column, with no object
+ * left per row (incident references become numbers, the reports' observables flat columns).
+ * Copying (the structured clone) then costs the sending thread — the busier one — far less than
+ * rows as objects, whose every property name would be copied with every row.
  */
 export interface PackedBatch {
   incidents: PackedRows;
+  /** Without `incident` and `observables` (in `reportIncidents` and `observables`). */
   reports: PackedRows;
+  reportIncidents: number[];
+  observables: PackedObservables;
+  /** Without `incident` (in `actionIncidents`). */
   actions: PackedRows;
+  actionIncidents: number[];
   audit: ImportBatch['audit'];
+}
+/** The observables of each report in turn: `counts[i]` of them (-1: not prepared yet). */
+interface PackedObservables {
+  counts: number[];
+  kind: string[];
+  value: string[];
+  ipKey: (string | null)[];
+  domainKey: (string | null)[];
+}
+type IncidentRef = ImportReportRow['incident'];
+
+/** A reference as a number: a batch index (≥ 0), or an incident id (≥ 1) negated. */
+function packRef(ref: IncidentRef): number {
+  if (!('id' in ref)) return ref.batchIndex;
+  if (!(ref.id >= 1)) throw new Error(`import batch: incident id ${ref.id} is not resolved`);
+  return -ref.id;
+}
+
+function unpackRef(n: number): IncidentRef {
+  return n < 0 ? { id: -n } : { batchIndex: n };
+}
+
+function packObservables(reports: readonly ImportReportRow[]): PackedObservables {
+  const out: PackedObservables = { counts: [], kind: [], value: [], ipKey: [], domainKey: [] };
+  for (const r of reports) {
+    const list = r.observables;
+    out.counts.push(list === null ? -1 : list.length);
+    for (const o of list ?? []) {
+      out.kind.push(o.kind);
+      out.value.push(o.value);
+      out.ipKey.push(o.ipKey);
+      out.domainKey.push(o.domainKey);
+    }
+  }
+  return out;
+}
+
+function unpackObservables(packed: PackedObservables): (ImportObservableRow[] | null)[] {
+  let j = 0;
+  return packed.counts.map((n) => {
+    if (n < 0) return null;
+    const list: ImportObservableRow[] = new Array(n);
+    for (let k = 0; k < n; k++, j++)
+      list[k] = {
+        kind: packed.kind[j]!,
+        value: packed.value[j]!,
+        ipKey: packed.ipKey[j]!,
+        domainKey: packed.domainKey[j]!,
+      };
+    return list;
+  });
 }
 interface PackedRows {
   length: number;
   columns: Record<string, unknown[]>;
 }
 
-function packRows(rows: readonly object[]): PackedRows {
+function packRows(rows: readonly object[], leaveOut: readonly string[] = []): PackedRows {
   const columns: Record<string, unknown[]> = {};
   if (rows.length > 0) {
     for (const key of Object.keys(rows[0]!)) {
+      if (leaveOut.includes(key)) continue;
       const column = new Array<unknown>(rows.length);
       for (let i = 0; i < rows.length; i++) column[i] = (rows[i] as Record<string, unknown>)[key];
       columns[key] = column;
@@ -63,19 +126,25 @@ function unpackRows<T>(packed: PackedRows): T[] {
 export function packBatch(batch: ImportBatch): PackedBatch {
   return {
     incidents: packRows(batch.incidents),
-    reports: packRows(batch.reports),
-    actions: packRows(batch.actions),
+    reports: packRows(batch.reports, ['incident', 'observables']),
+    reportIncidents: batch.reports.map((r) => packRef(r.incident)),
+    observables: packObservables(batch.reports),
+    actions: packRows(batch.actions, ['incident']),
+    actionIncidents: batch.actions.map((a) => packRef(a.incident)),
     audit: batch.audit,
   };
 }
 
 export function unpackBatch(packed: PackedBatch): ImportBatch {
-  return {
-    incidents: unpackRows(packed.incidents),
-    reports: unpackRows(packed.reports),
-    actions: unpackRows(packed.actions),
-    audit: packed.audit,
-  };
+  const reports = unpackRows<ImportReportRow>(packed.reports);
+  const observables = unpackObservables(packed.observables);
+  reports.forEach((r, i) => {
+    r.incident = unpackRef(packed.reportIncidents[i]!);
+    r.observables = observables[i]!;
+  });
+  const actions = unpackRows<ImportActionRow>(packed.actions);
+  actions.forEach((a, i) => (a.incident = unpackRef(packed.actionIncidents[i]!)));
+  return { incidents: unpackRows(packed.incidents), reports, actions, audit: packed.audit };
 }
 export type WriterReply =
   | { type: 'written'; seq: number; incidentIds: number[] }

@@ -103,10 +103,10 @@ export function createImportService(deps: {
         pending = [];
         if (!deps.imports.preparesBatches) prepareImportBatch(built.batch);
         else {
-          // the writer thread prepares what is left; while its queue is full this thread would only
-          // wait to hand the batch over, so it prepares reports itself meanwhile
+          // the writer thread prepares what is left; while it has a batch waiting behind the one it
+          // writes, it is the slower of the two, so this thread prepares reports itself meanwhile
           for (const r of built.batch.reports) {
-            if (deps.imports.writerBacklog() < MAX_IN_FLIGHT) break;
+            if (deps.imports.writerBacklog() < 2) break;
             r.observables = extractReportObservables(r.subject, r.description);
           }
         }
