@@ -115,7 +115,11 @@ describe('import writer thread (SQLite)', () => {
     expect(thread.backlog()).toBe(0);
 
     // foreign keys are off on the thread's connection: the batch check stands in for them
-    await expect(thread.write(batchOf('three', 'CN-NOWHERE'))).rejects.toThrow(/no branch CN-NOWHERE/);
+    const failing = thread.write(batchOf('three', 'CN-NOWHERE'));
+    // handed over before the failure is known: refused, since nothing after a failed batch is stored
+    const behind = thread.write(batchOf('four'));
+    await expect(failing).rejects.toThrow(/no branch CN-NOWHERE/);
+    await expect(behind).rejects.toThrow(/an earlier batch failed/);
     await thread.close();
 
     const rows = await t.db

@@ -36,6 +36,8 @@ let groupStarted = 0;
 let groupTimer: NodeJS.Timeout | null = null;
 /** A group whose commit failed: its batches are lost, so every later call fails. */
 let lostGroup: string | null = null;
+/** A batch that failed: the ones handed over behind it are refused (nothing after it is stored). */
+let failedBatch: string | null = null;
 
 /** Commits the open group, if any. */
 function commitGroup(): void {
@@ -78,6 +80,7 @@ port.on('message', (message: WriterRequest) => {
   let reply: WriterReply;
   try {
     if (lostGroup !== null) throw new Error(lostGroup);
+    if (failedBatch !== null) throw new Error(`not written: an earlier batch failed (${failedBatch})`);
     if (!handle.inTransaction) {
       handle.exec('begin immediate');
       groupStarted = performance.now();
@@ -90,6 +93,7 @@ port.on('message', (message: WriterRequest) => {
     if (lostGroup !== null) throw new Error(lostGroup);
   } catch (e) {
     reply = { type: 'failed', seq: message.seq, message: (e as Error).message };
+    failedBatch ??= (e as Error).message;
   }
   Atomics.add(done, 0, 1);
   port.postMessage(reply);

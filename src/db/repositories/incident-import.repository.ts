@@ -154,6 +154,26 @@ export function createIncidentImportRepository(
   let deferred = false;
   /** Batches go to the thread once one has (they are written in order). */
   let handedOver = false;
+  /**
+   * Batches written on this side, one after the other in the order given (the caller may hand
+   * several over before the first is stored): `written` settles when the last one has; after a
+   * failure the batches behind it are refused, so nothing after a failed batch is stored.
+   */
+  let written: Promise<unknown> = Promise.resolve();
+  let failedBatch: Error | null = null;
+  const inOrder = <T>(write: () => Promise<T>): Promise<T> => {
+    const run = written.then(async () => {
+      if (failedBatch) throw new Error(`not written: an earlier batch failed (${failedBatch.message})`);
+      try {
+        return await write();
+      } catch (e) {
+        failedBatch = e as Error;
+        throw e;
+      }
+    });
+    written = run.catch(() => {});
+    return run;
+  };
 
   /** A batch written on this thread although preparesBatches: prepared here. */
   const prepareLocally = async (batch: ImportBatch) => {
@@ -168,6 +188,7 @@ export function createIncidentImportRepository(
     writerBacklog: () => thread?.backlog() ?? 0,
     async beginBulkLoad() {
       handedOver = false;
+      failedBatch = null;
       deferred = handle ? deferIndexesIfEmpty(handle) : false;
       return deferred;
     },
@@ -191,16 +212,21 @@ export function createIncidentImportRepository(
         thread ??= startImportWriterThread(handle.name, options.prepareModule);
         if (mode === 'always' || handedOver || thread.ready()) {
           handedOver = true;
-          return { incidentIds: await thread.write(batch) };
+          const t = thread;
+          // batches written here come first; the thread writes what it is given in order
+          await written;
+          return { incidentIds: await t.write(batch) };
         }
       }
-      if (handle) {
-        const ready = await prepareLocally(batch);
-        sqliteWriter ??= createSqliteImportWriter(handle);
-        return { incidentIds: sqliteWriter(ready) };
-      }
-      const incidentIds = await db.transaction().execute((trx) => writeBatchKysely(trx, batch));
-      return { incidentIds };
+      return inOrder(async () => {
+        if (handle) {
+          const ready = await prepareLocally(batch);
+          sqliteWriter ??= createSqliteImportWriter(handle);
+          return { incidentIds: sqliteWriter(ready) };
+        }
+        const incidentIds = await db.transaction().execute((trx) => writeBatchKysely(trx, batch));
+        return { incidentIds };
+      });
     },
   };
 }
