@@ -12,6 +12,7 @@ import * as m0008 from './migrations/0008_create_outbound.ts';
 import * as m0009 from './migrations/0009_create_pipeline.ts';
 import * as m0010 from './migrations/0010_create_malware_families.ts';
 import * as m0011 from './migrations/0011_create_event_merges.ts';
+import * as m0012 from './migrations/0012_add_rules_line.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_create_pipeline': m0009,
   '0010_create_malware_families': m0010,
   '0011_create_event_merges': m0011,
+  '0012_add_rules_line': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

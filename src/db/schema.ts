@@ -227,6 +227,7 @@ export interface RawReportsTable {
   claimed_at: string | null;
   attempts: number;
   lines_done: number; // checkpoint: every line <= lines_done is stored
+  rules_line: Generated<number>; // every line <= rules_line has been through the incident rules (0012)
   events_count: number;
   errors_count: number;
   error: string | null;

@@ -14,6 +14,7 @@ import type {
   PipelinePort,
   RawReportQuery,
   RawReportRecord,
+  StoredEventForRules,
   RawReportSource,
   ReprocessReset,
 } from './ports.ts';
@@ -73,6 +74,14 @@ export interface PipelineService {
     outcome: { state: 'done' | 'failed'; error?: string | null },
   ): Promise<boolean>;
   releaseRawReport(reportId: number, workerId: string): Promise<void>;
+  /** The incident rules have run on every line ≤ line (docs/pipeline.md, "Incident rules"). */
+  markRulesDone(reportId: number, workerId: string, line: number): Promise<void>;
+  /** The events a report stored first at lines in (after, through], for the rules, a page at a time. */
+  eventsAwaitingRules(
+    reportId: number,
+    lines: { after: number; through: number },
+    page: { afterId: number; limit: number },
+  ): Promise<StoredEventForRules[]>;
   /**
    * Re-derives a report: its exact share of every event is subtracted (events only it produced
    * are deleted), its dead letters removed, and it goes back to pending from line 0 (attempts reset).
@@ -239,6 +248,10 @@ export function createPipelineService(deps: PipelineServiceDeps): PipelineServic
       }),
 
     releaseRawReport: (reportId, workerId) => store.releaseRawReport(reportId, workerId),
+
+    markRulesDone: (reportId, workerId, line) => store.markRulesDone(reportId, workerId, line),
+
+    eventsAwaitingRules: (reportId, lines, page) => store.eventsAwaitingRules(reportId, lines, page),
 
     async reprocessRawReport(reportId, actor) {
       requireFeedOperator(actor);

@@ -16,7 +16,7 @@ import type {
 import type { Database } from '../database.ts';
 import { deferIndexesIfEmpty, restoreDeferredIndexes } from '../bulk-load.ts';
 import { startPipelineWriterThread, type PipelineWriterThread } from '../pipeline-writer.thread.ts';
-import type { DB, RawReportsTable } from '../schema.ts';
+import type { DB, EventsTable, RawReportsTable } from '../schema.ts';
 
 /*
  * The pipeline store. The hot path is commitBatch: one transaction per batch that upserts the
@@ -157,6 +157,30 @@ function pushRowValues(out: unknown[], u: EventUpsert, reportId: number, feed: s
     out.push(type === 'int8' ? intOrNull(e[field]) : textOrNull(e[field]));
 }
 
+/** The stored row as the event the experts produced (its columns, `fields` and `extra`). */
+function eventOfRow(r: Selectable<EventsTable>): FeedEvent {
+  const row = r as unknown as Record<string, unknown>;
+  const e: Record<string, unknown> = {};
+  try {
+    Object.assign(e, JSON.parse(r.fields) as Record<string, unknown>);
+  } catch {
+    // a row written by hand with broken JSON keeps its columns
+  }
+  for (const [column, field, type] of FIELD_COLUMNS) {
+    const v = row[column];
+    if (v !== null && v !== undefined) e[field] = type === 'int8' ? Number(v) : v;
+  }
+  e['feed.name'] = r.feed;
+  e['time.source'] = r.time_source;
+  try {
+    const extra = JSON.parse(r.extra) as Record<string, unknown>;
+    if (Object.keys(extra).length > 0) e.extra = extra;
+  } catch {
+    // as above
+  }
+  return e as FeedEvent;
+}
+
 function toRawReport(r: Selectable<RawReportsTable>): RawReportRecord {
   return {
     id: Number(r.id),
@@ -171,6 +195,7 @@ function toRawReport(r: Selectable<RawReportsTable>): RawReportRecord {
     claimedAt: r.claimed_at,
     attempts: Number(r.attempts),
     linesDone: Number(r.lines_done),
+    rulesLine: Number(r.rules_line),
     eventsCount: Number(r.events_count),
     errorsCount: Number(r.errors_count),
     error: r.error,
@@ -871,6 +896,34 @@ export function createPipelineRepository(
       }
     },
 
+    async markRulesDone(reportId, workerId, line) {
+      await db
+        .updateTable('raw_reports')
+        .set({ rules_line: line })
+        .where('id', '=', reportId)
+        .where('claimed_by', '=', workerId)
+        .where('rules_line', '<', line)
+        .execute();
+    },
+
+    async eventsAwaitingRules(reportId, lines, page) {
+      // the events this report stored first in those lines (its share rows lead to them); events
+      // of other reports it only merged into were through the rules when they were stored
+      const rows = await db
+        .selectFrom('event_sources as s')
+        .innerJoin('events as e', 'e.id', 's.event_id')
+        .selectAll('e')
+        .where('s.raw_report_id', '=', reportId)
+        .where('e.raw_report_id', '=', reportId)
+        .where('e.line', '>', lines.after)
+        .where('e.line', '<=', lines.through)
+        .where('e.id', '>', page.afterId)
+        .orderBy('e.id')
+        .limit(page.limit)
+        .execute();
+      return rows.map((r) => ({ id: Number(r.id), dedupKey: r.dedup_key, event: eventOfRow(r) }));
+    },
+
     async releaseRawReport(reportId, workerId) {
       restoreIndexes();
       useNormalCache();
@@ -914,6 +967,7 @@ export function createPipelineRepository(
             state: 'pending',
             attempts: 0,
             lines_done: 0,
+            rules_line: 0,
             events_count: 0,
             errors_count: 0,
             claimed_by: null,

@@ -199,6 +199,8 @@ export function createReportProcessor(deps: ProcessorDeps) {
     let batches = 0;
 
     interface Prepared {
+      /** The checkpoint the batch moves to (null: a dead-letter retry moves none). */
+      checkpoint: number | null;
       occurrences: number;
       upserts: EventUpsert[];
       deadLetters: number;
@@ -245,7 +247,13 @@ export function createReportProcessor(deps: ProcessorDeps) {
       });
       // awaited by settle (or the error path); never an unhandled rejection meanwhile
       commit.catch(() => {});
-      return { occurrences, upserts, deadLetters: retry ? 0 : deadLetters.length, commit };
+      return {
+        checkpoint: retry ? null : checkpoint,
+        occurrences,
+        upserts,
+        deadLetters: retry ? 0 : deadLetters.length,
+        commit,
+      };
     };
 
     /** Waits for the batch in flight; false when the claim was lost (nothing of it stored). */
@@ -255,12 +263,11 @@ export function createReportProcessor(deps: ProcessorDeps) {
       inflight = null;
       const result = await b.commit;
       if (!result.committed) return false;
-      if (deps.afterBatch && b.upserts.length > 0) {
-        try {
-          await deps.afterBatch(b.upserts);
-        } catch (e) {
-          deps.onAfterBatchError?.(e);
-        }
+      if (deps.afterBatch) {
+        if (b.upserts.length > 0) await runRules(b.upserts);
+        // the rules' checkpoint: a worker that dies before it moves reruns them on resume
+        if (b.checkpoint !== null)
+          await deps.pipeline.markRulesDone(report.id, options.workerId, b.checkpoint);
       }
       outcome.eventsProduced += b.occurrences;
       outcome.eventsInserted += result.inserted;
@@ -285,6 +292,29 @@ export function createReportProcessor(deps: ProcessorDeps) {
       }
       return false;
     };
+
+    /** The incident rules on stored events; their failure never undoes the stored batch. */
+    async function runRules(events: readonly { dedupKey: string; event: FeedEvent }[]): Promise<void> {
+      try {
+        await deps.afterBatch!(events);
+      } catch (e) {
+        deps.onAfterBatchError?.(e);
+      }
+    }
+
+    // A worker that died between a batch's commit and its rules: the rules run first on the events
+    // the report stored since their checkpoint (the rules are idempotent: a match already acted on
+    // counts as a repeat), a page at a time.
+    if (!retry && deps.afterBatch && report.rulesLine < report.linesDone) {
+      const lines = { after: report.rulesLine, through: report.linesDone };
+      for (let afterId = 0; ;) {
+        const page = await deps.pipeline.eventsAwaitingRules(report.id, lines, { afterId, limit: batchSize });
+        if (page.length > 0) await runRules(page);
+        if (page.length < batchSize) break;
+        afterId = page[page.length - 1]!.id;
+      }
+      await deps.pipeline.markRulesDone(report.id, options.workerId, report.linesDone);
+    }
 
     const lost = () => {
       outcome.lines = maxLine;

@@ -19,6 +19,8 @@ export interface RawReportRecord {
   attempts: number;
   /** Checkpoint: every input line ≤ linesDone is stored. */
   linesDone: number;
+  /** Every input line ≤ rulesLine has been through the incident rules (≤ linesDone). */
+  rulesLine: number;
   eventsCount: number;
   errorsCount: number;
   error: string | null;
@@ -48,6 +50,13 @@ export interface DeadLetterInput {
   line: number;
   raw: string;
   error: string;
+}
+
+/** An event as the incident rules take it, read back from the store. */
+export interface StoredEventForRules {
+  id: number;
+  dedupKey: string;
+  event: FeedEvent;
 }
 
 /** Everything one batch writes, in one transaction. */
@@ -176,6 +185,17 @@ export interface PipelinePort {
   ): Promise<boolean>;
   /** Gives up a claim without finishing (shutdown): the report is claimable again at once. */
   releaseRawReport(reportId: number, workerId: string): Promise<void>;
+  /** Moves the rules' checkpoint forward (never back), if the worker holds the claim. */
+  markRulesDone(reportId: number, workerId: string, line: number): Promise<void>;
+  /**
+   * The events the report stored first at lines in (afterLine, throughLine], in the order they
+   * were stored (by id), `limit` at a time after the event `afterId` (0: from the first).
+   */
+  eventsAwaitingRules(
+    reportId: number,
+    lines: { after: number; through: number },
+    page: { afterId: number; limit: number },
+  ): Promise<StoredEventForRules[]>;
   /** Subtracts the report's share of every event, removes its dead letters and sets it pending from line 0. */
   resetRawReport(reportId: number): Promise<ReprocessReset>;
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterRecord[]>;
