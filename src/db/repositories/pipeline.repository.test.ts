@@ -276,7 +276,12 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     const b = await claimed();
     await commit(b, [upsert('k1', 3, T0, T0), upsert('k3', 1, T0, T0)], 3);
     expect(await pendingMerges()).toBe(1);
-    await repo.resetRawReport(b);
+    // k3 (b's own) is deleted; k1 loses b's share, which was still a pending merge
+    expect(await repo.resetRawReport(b)).toEqual({
+      eventsDeleted: 1,
+      eventsReduced: 1,
+      deadLettersDeleted: 0,
+    });
     expect(await pendingMerges()).toBe(0);
     expect(await stored('k1')).toMatchObject({ count: 2 });
     expect(await stored('k3')).toBeUndefined();

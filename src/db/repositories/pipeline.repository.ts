@@ -954,6 +954,16 @@ export function createPipelineRepository(
             eb.selectFrom('event_merges').select('event_id').where('raw_report_id', '!=', reportId),
           )
           .executeTakeFirst();
+        // events the report touched only through merges still pending: their share (never added)
+        // goes too, so they count as reduced
+        const pendingOnly = await trx
+          .selectFrom('event_merges')
+          .select((eb) => eb.fn.count<number | string | bigint>('event_id').distinct().as('n'))
+          .where('raw_report_id', '=', reportId)
+          .where('event_id', 'not in', (eb) =>
+            eb.selectFrom('event_sources').select('event_id').where('raw_report_id', '=', reportId),
+          )
+          .executeTakeFirstOrThrow();
         await trx.deleteFrom('event_sources').where('raw_report_id', '=', reportId).execute();
         // the report's own merges never reached its events: dropped with it
         await trx.deleteFrom('event_merges').where('raw_report_id', '=', reportId).execute();
@@ -980,7 +990,7 @@ export function createPipelineRepository(
         const eventsDeleted = Number(deleted.numDeletedRows);
         return {
           eventsDeleted,
-          eventsReduced: Number(updated.numAffectedRows ?? 0) - eventsDeleted,
+          eventsReduced: Number(updated.numAffectedRows ?? 0) - eventsDeleted + Number(pendingOnly.n),
           deadLettersDeleted: Number(dl.numDeletedRows),
         };
       });
