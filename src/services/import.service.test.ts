@@ -204,11 +204,18 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
   let t: TestDatabase;
   const actor: Actor = systemActor('test');
   const config = loadConfig({ env: {} });
-  const importService = (database: TestDatabase, random?: (n: number) => Uint8Array) =>
+  const importService = (
+    database: TestDatabase,
+    random?: (n: number) => Uint8Array,
+    writerThread?: 'always',
+  ) =>
     createImportService({
-      // as compose wires it: on SQLite the writer thread starts with the second batch and
-      // extracts observables there
-      imports: createIncidentImportRepository(database, { prepareModule: PREPARE_MODULE }),
+      // as compose wires it: on SQLite the writer thread starts with the first batch, takes over
+      // once it has started, and extracts observables there
+      imports: createIncidentImportRepository(database, {
+        prepareModule: PREPARE_MODULE,
+        ...(writerThread ? { writerThread } : {}),
+      }),
       loadBranches: async () =>
         (await database.db.selectFrom('branches').selectAll().execute()).map((b) => ({
           code: b.code,
@@ -291,22 +298,10 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
       description: `phishing page on 198.51.100.${i + 1}`,
       branch: 'CN-XJ',
     }));
-    const service = createImportService({
-      imports: createIncidentImportRepository(t, { prepareModule: PREPARE_MODULE, writerThread: 'always' }),
-      loadBranches: async () =>
-        (await t.db.selectFrom('branches').selectAll().execute()).map((b) => ({
-          code: b.code,
-          nameZh: b.name_zh,
-          nameEn: b.name_en,
-          shortZh: b.short_zh,
-          aliases: JSON.parse(b.aliases) as string[],
-          isNational: b.is_national === 1,
-        })),
-      clock: fixedClock('2007-07-01T00:00:00Z'),
-      timeZone: config.timeZone,
-      slaHours: config.slaHours,
+    const r = await importService(t, undefined, 'always').importReports(actor, lines(rows), {
+      source: 'in-flight.jsonl',
+      batchSize: 1,
     });
-    const r = await service.importReports(actor, lines(rows), { source: 'in-flight.jsonl', batchSize: 1 });
     expect(r).toEqual({ reports: 12, incidents: 4, actions: 0, errors: [], stoppedAtLine: null });
     const reports = await t.db
       .selectFrom('reports')

@@ -497,13 +497,19 @@ function scanEmails(t: string, found: Found[]): void {
   }
 }
 
+/** [start, end) of the maximal run of `table`'s characters around `at` (which is one of them). */
+function runAround(t: string, at: number, table: Uint8Array): [number, number] {
+  let start = at;
+  while (start > 0 && inTable(table, t.charCodeAt(start - 1))) start--;
+  let end = at + 1;
+  while (end < t.length && inTable(table, t.charCodeAt(end))) end++;
+  return [start, end];
+}
+
 /** Each maximal run of `[A-Za-z0-9_.-]` that holds a dot, found from its dots (prose has few). */
 function scanDomains(t: string, found: Found[]): void {
   for (let next = t.indexOf('.'); next !== -1;) {
-    let runStart = next;
-    while (runStart > 0 && inTable(DOMAIN_CHAR, t.charCodeAt(runStart - 1))) runStart--;
-    let runEnd = next + 1;
-    while (runEnd < t.length && inTable(DOMAIN_CHAR, t.charCodeAt(runEnd))) runEnd++;
+    const [runStart, runEnd] = runAround(t, next, DOMAIN_CHAR);
     next = t.indexOf('.', runEnd);
     const run = t.slice(runStart, runEnd);
     // The local part of an e-mail address (`john.doe.it@…`) is not a host.
@@ -539,10 +545,7 @@ const IPV6_CHAR = buildTable(
 function scanIpv6(t: string, found: Found[]): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   for (let next = t.indexOf(':'); next !== -1;) {
-    let runStart = next;
-    while (runStart > 0 && inTable(IPV6_CHAR, t.charCodeAt(runStart - 1))) runStart--;
-    let runEnd = next + 1;
-    while (runEnd < t.length && inTable(IPV6_CHAR, t.charCodeAt(runEnd))) runEnd++;
+    const [runStart, runEnd] = runAround(t, next, IPV6_CHAR);
     next = t.indexOf(':', runEnd);
     const second = t.indexOf(':', t.indexOf(':', runStart) + 1);
     if (second === -1 || second >= runEnd) continue;
