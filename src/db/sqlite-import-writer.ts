@@ -3,6 +3,9 @@ import type { AuditEntry, ImportBatch } from '../services/ports.ts';
 
 type Ref = { batchIndex: number } | { id: number };
 
+/** Observable rows per insert statement. */
+const OBSERVABLE_ROWS = 64;
+
 export function unprepared(): never {
   throw new Error('import batch not prepared: a report without its observables');
 }
@@ -55,9 +58,11 @@ export function createSqliteImportWriter(
        reporter_phone, received_at, subject, description, category, incident_id, language, meta, created_by, created_at)
      values (?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insObservable = handle.prepare(
-    `insert into observables (report_id, incident_id, kind, value, ip_key, domain_key) values (?, ?, ?, ?, ?, ?)`,
-  );
+  // observables many rows a statement (no id of theirs is needed): a fifth less time than one a row
+  const observablesSql = (rows: number) =>
+    `insert into observables (report_id, incident_id, kind, value, ip_key, domain_key) values ${new Array(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`;
+  const insObservable = handle.prepare(observablesSql(1));
+  const insObservables = handle.prepare(observablesSql(OBSERVABLE_ROWS));
   const insAction = handle.prepare(
     `insert into actions (incident_id, kind, branch_code, counterpart, occurred_at, outcome, note, created_by, created_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -105,6 +110,8 @@ export function createSqliteImportWriter(
       ),
     );
     const incidentOf = (ref: Ref) => ('id' in ref ? ref.id : incidentIds[ref.batchIndex]!);
+    const observables: unknown[] = [];
+    let pendingObservables = 0;
     for (const r of batch.reports) {
       const incidentId = incidentOf(r.incident);
       const reportId = insReport.run(
@@ -124,9 +131,16 @@ export function createSqliteImportWriter(
         by,
         now,
       ).lastInsertRowid;
-      for (const o of r.observables ?? unprepared())
-        insObservable.run(reportId, incidentId, o.kind, o.value, o.ipKey, o.domainKey);
+      for (const o of r.observables ?? unprepared()) {
+        observables.push(reportId, incidentId, o.kind, o.value, o.ipKey, o.domainKey);
+        if (++pendingObservables === OBSERVABLE_ROWS) {
+          insObservables.run(observables);
+          observables.length = 0;
+          pendingObservables = 0;
+        }
+      }
     }
+    for (let i = 0; i < observables.length; i += 6) insObservable.run(observables.slice(i, i + 6));
     for (const a of batch.actions) {
       insAction.run(
         incidentOf(a.incident),

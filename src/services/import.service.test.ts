@@ -287,6 +287,36 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
     ).toHaveLength(30);
   });
 
+  it('stores every observable with its own report, however many a batch holds', async () => {
+    // 150 reports of two addresses each in one batch: several multi-row observable statements
+    const rows = Array.from({ length: 150 }, (_, i) => ({
+      received_at: '2007-06-01',
+      category: 'dos',
+      description: `flood from 192.0.2.${i} towards 198.18.${i >> 8}.${i & 255}`,
+      branch: 'CN-BJ',
+    }));
+    const r = await importService(t, undefined, 'always').importReports(actor, lines(rows), {
+      source: 'many-observables.jsonl',
+    });
+    expect(r.reports).toBe(150);
+    const obs = await t.db
+      .selectFrom('observables')
+      .innerJoin('reports', 'reports.id', 'observables.report_id')
+      .select([
+        'reports.description',
+        'observables.value',
+        'observables.incident_id',
+        'reports.incident_id as rid',
+      ])
+      .where('reports.description', 'like', 'flood from 192.0.2.%')
+      .execute();
+    expect(obs).toHaveLength(300);
+    for (const o of obs) {
+      expect(o.description).toContain(o.value);
+      expect(o.incident_id).toBe(o.rid);
+    }
+  });
+
   it('resolves a key created by any of the batches still in flight', async () => {
     // one row per batch and the writer thread from the first batch: several batches are in flight
     // when a row names the incident one of them creates (one, two and three batches back)
