@@ -161,9 +161,12 @@ export function createIncidentImportRepository(
    */
   let written: Promise<unknown> = Promise.resolve();
   let failedBatch: Error | null = null;
+  const refuseAfterFailure = () => {
+    if (failedBatch) throw new Error(`not written: an earlier batch failed (${failedBatch.message})`);
+  };
   const inOrder = <T>(write: () => Promise<T>): Promise<T> => {
     const run = written.then(async () => {
-      if (failedBatch) throw new Error(`not written: an earlier batch failed (${failedBatch.message})`);
+      refuseAfterFailure();
       try {
         return await write();
       } catch (e) {
@@ -213,8 +216,10 @@ export function createIncidentImportRepository(
         if (mode === 'always' || handedOver || thread.ready()) {
           handedOver = true;
           const t = thread;
-          // batches written here come first; the thread writes what it is given in order
+          // batches written here come first (and one that failed stops the rest); the thread
+          // writes what it is given in order
           await written;
+          refuseAfterFailure();
           return { incidentIds: await t.write(batch) };
         }
       }
