@@ -328,6 +328,34 @@ describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
     });
   });
 
+  it('a replay of rules that cannot read its events is reported and the report goes on', async () => {
+    const r = await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'x', content: lines(300) });
+    const claimed = await pipeline.claimRawReport({ workerId: 'dead' });
+    await createReportProcessor(deps(pipeline, 100)).processClaimed(claimed!, {
+      workerId: 'dead',
+      stopAfterBatches: 1,
+    });
+    await t.db
+      .updateTable('raw_reports')
+      .set({ claimed_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', r.id)
+      .execute();
+    const failing: PipelineService = {
+      ...pipeline,
+      eventsAwaitingRules: () => Promise.reject(new Error('replay read failed')),
+    };
+    const errors: unknown[] = [];
+    const [outcome] = await createPipelineWorker({
+      ...deps(failing, 100),
+      workerId: 'new',
+      afterBatch: async () => {},
+      onAfterBatchError: (e) => errors.push(e),
+    }).drain();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['replay read failed']);
+    expect(outcome).toMatchObject({ state: 'done' });
+    expect(await pipeline.getRawReport(r.id)).toMatchObject({ linesDone: 301, rulesLine: 301 });
+  });
+
   it('a report whose workers keep dying fails after MAX_ATTEMPTS claims instead of looping', async () => {
     const r = await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(10) });
     await t.db.updateTable('raw_reports').set({ attempts: MAX_ATTEMPTS }).where('id', '=', r.id).execute();

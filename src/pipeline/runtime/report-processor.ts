@@ -304,16 +304,24 @@ export function createReportProcessor(deps: ProcessorDeps) {
 
     // A worker that died between a batch's commit and its rules: the rules run first on the events
     // the report stored since their checkpoint (the rules are idempotent: a match already acted on
-    // counts as a repeat), a page at a time.
+    // counts as a repeat), a page at a time. Like the rules themselves, a failure here is reported
+    // and never stops the report (the checkpoint then stays, for the next resume to try again).
     if (!retry && deps.afterBatch && report.rulesLine < report.linesDone) {
-      const lines = { after: report.rulesLine, through: report.linesDone };
-      for (let afterId = 0; ;) {
-        const page = await deps.pipeline.eventsAwaitingRules(report.id, lines, { afterId, limit: batchSize });
-        if (page.length > 0) await runRules(page);
-        if (page.length < batchSize) break;
-        afterId = page[page.length - 1]!.id;
+      try {
+        const lines = { after: report.rulesLine, through: report.linesDone };
+        for (let afterId = 0; ;) {
+          const page = await deps.pipeline.eventsAwaitingRules(report.id, lines, {
+            afterId,
+            limit: batchSize,
+          });
+          if (page.length > 0) await runRules(page);
+          if (page.length < batchSize) break;
+          afterId = page[page.length - 1]!.id;
+        }
+        await deps.pipeline.markRulesDone(report.id, options.workerId, report.linesDone);
+      } catch (e) {
+        deps.onAfterBatchError?.(e);
       }
-      await deps.pipeline.markRulesDone(report.id, options.workerId, report.linesDone);
     }
 
     const lost = () => {
