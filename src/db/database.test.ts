@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabaseUrl, DIALECTS } from '../../test/support/db.ts';
-import { openDatabase, type Database } from './database.ts';
+import { openDatabase, PAGE_SIZE, type Database } from './database.ts';
 
 describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL connection pool', () => {
   let url: string;
@@ -140,5 +141,40 @@ describe('SQLite commit group', () => {
     a.group!.begin();
     expect(() => a.group!.begin()).toThrow(/already open/);
     a.group!.rollback();
+  });
+});
+
+describe('SQLite file page size', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'certops-pages-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a new file with 16 KiB pages', async () => {
+    const d = openDatabase({ dialect: 'sqlite', file: path.join(dir, 'new.db') });
+    try {
+      expect(PAGE_SIZE).toBe(16_384);
+      expect(d.sqlite!.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+      expect(d.sqlite!.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('keeps the page size of an existing file, and its rows', async () => {
+    const file = path.join(dir, 'old.db');
+    const old = new SQLite(file);
+    old.pragma('page_size = 4096');
+    old.pragma('journal_mode = WAL');
+    old.exec("create table t (x text); insert into t values ('kept')");
+    old.close();
+    const d = openDatabase({ dialect: 'sqlite', file });
+    try {
+      expect(d.sqlite!.pragma('page_size', { simple: true })).toBe(4096);
+      expect(d.sqlite!.prepare('select x from t').pluck().get()).toBe('kept');
+    } finally {
+      await d.close();
+    }
   });
 });

@@ -139,6 +139,9 @@ function withStatementCache(
   return { database, group };
 }
 
+/** Page size of a new SQLite file (ADR 0010). */
+export const PAGE_SIZE = 16_384;
+
 export function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Database {
   let db: Kysely<DB>;
   let sqliteHandle: SQLite.Database | null = null;
@@ -146,6 +149,9 @@ export function openDatabase(target: DatabaseTarget, options: OpenOptions = {}):
   if (target.dialect === 'sqlite') {
     if (target.file !== ':memory:') mkdirSync(path.dirname(target.file), { recursive: true });
     const handle = new SQLite(target.file);
+    // 16 KiB pages for a new file (ADR 0010; an existing file keeps its own): set before WAL mode,
+    // which fixes the page size once the file has content
+    handle.pragma(`page_size = ${PAGE_SIZE}`);
     handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');
     handle.pragma('foreign_keys = ON');

@@ -174,6 +174,26 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
   );
 
   it.runIf(dialect === 'sqlite')(
+    "reads a page cache given in pages by the file's page size (16 KiB pages: 3,000 pages are 48,000 KiB)",
+    async () => {
+      const handle = t.sqlite!;
+      expect(handle.pragma('page_size', { simple: true })).toBe(16_384);
+      // 3,000 pages of 16 KiB are more than the processing cache: it shrinks, and comes back after
+      handle.pragma('cache_size = 3000');
+      const a = await claimed();
+      expect(handle.pragma('cache_size', { simple: true })).toBe(-32768);
+      await repo.releaseRawReport(a, 'w1');
+      expect(handle.pragma('cache_size', { simple: true })).toBe(3000);
+      // 1,000 pages (16,000 KiB) are less: left as they are
+      handle.pragma('cache_size = 1000');
+      const b = await claimed();
+      expect(handle.pragma('cache_size', { simple: true })).toBe(1000);
+      await repo.releaseRawReport(b, 'w1');
+      handle.pragma('cache_size = -65536');
+    },
+  );
+
+  it.runIf(dialect === 'sqlite')(
     'gives the connection its page cache back when a report is released',
     async () => {
       const handle = t.sqlite!;

@@ -575,8 +575,9 @@ const FINISH_CACHE_KIB = 16_384;
 /** Sets a connection's page cache to at most `kib` (freeing pages beyond it); returns the undo. */
 function shrinkCache(handle: SQLite.Database, kib: number): () => void {
   const before = handle.pragma('cache_size', { simple: true }) as number;
-  // negative: KiB; positive: pages (of 4 KiB here)
-  const beforeKib = before < 0 ? -before : before * 4;
+  // negative: KiB; positive: pages of the file's page size
+  const pageKib = (handle.pragma('page_size', { simple: true }) as number) / 1024;
+  const beforeKib = before < 0 ? -before : before * pageKib;
   if (beforeKib <= kib) return () => {};
   handle.pragma(`cache_size = ${-kib}`);
   return () => handle.pragma(`cache_size = ${before}`);
