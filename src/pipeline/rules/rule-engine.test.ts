@@ -200,6 +200,39 @@ describe.each(DIALECTS)('incident rules on %s', (dialect) => {
     expect(await incidentsFor('10.9.8.7')).toHaveLength(0);
   });
 
+  it('looks up no event ids for matches that act on nothing (a notify rule, no contact)', async () => {
+    let lookups = 0;
+    const counting = createRuleEngine({
+      services: {
+        ...h.services,
+        ruleMatches: {
+          ...h.services.ruleMatches,
+          eventIdsByDedupKey: (keys: string[]) => {
+            lookups += keys.length;
+            return h.services.ruleMatches.eventIdsByDedupKey(keys);
+          },
+        },
+      },
+      clock: h.clock,
+    });
+    const before = (await notifications()).length;
+    // infected hosts in the constituency whose owners are not in the directory; not even stored:
+    // had they needed an id, each would come back as an error
+    const refs: StoredEventRef[] = Array.from({ length: 3 }, (_, i) => ({
+      dedupKey: `no-contact-${i}`,
+      event: {
+        'feed.name': 'sinkhole',
+        'classification.type': 'infected-system',
+        'source.ip': `10.9.7.${i}`,
+        'source.branch': 'CN-GD',
+      },
+    }));
+    const r = await counting.applyRules(refs);
+    expect(r).toMatchObject({ matched: 3, incidentsOpened: 0, notificationsQueued: 0, errors: [] });
+    expect(lookups).toBe(0);
+    expect((await notifications()).length).toBe(before);
+  });
+
   it('validates a configured rule list, naming the rule and field', () => {
     expect(() => parseIncidentRules([{ id: 'Bad Id', match: { types: [] } }])).toThrow(
       /0\.id: .*0\.match\.types/s,

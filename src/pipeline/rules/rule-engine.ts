@@ -139,16 +139,22 @@ export function createRuleEngine(deps: RuleEngineDeps): RuleEngine {
           const key = matchRule(rule, ref.event, ref.dedupKey);
           if (key !== null) hits.push({ ref, rule, key });
         }
-      if (hits.length === 0) return outcome;
       outcome.matched = hits.length;
+      // a match acts when its rule opens incidents, or notifies and the event has a contact to
+      // notify: only those need their event's id (a look-up per key, for every infected host of a
+      // botnet feed whose owners are not in the directory, cost more than the rest of the rules)
+      const acting = hits.filter(
+        (h) => h.rule.incident || (h.rule.notify && h.ref.event['source.abuse_contact']),
+      );
+      if (acting.length === 0) return outcome;
 
-      const missing = [...new Set(hits.filter((h) => h.ref.id === undefined).map((h) => h.ref.dedupKey))];
+      const missing = [...new Set(acting.filter((h) => h.ref.id === undefined).map((h) => h.ref.dedupKey))];
       const ids =
         missing.length > 0 ? await ruleMatches.eventIdsByDedupKey(missing) : new Map<string, number>();
       const now = () => clock.now().toISOString();
       const queue: NotificationItem[] = [];
 
-      for (const { ref, rule, key } of hits) {
+      for (const { ref, rule, key } of acting) {
         const eventId = ref.id ?? ids.get(ref.dedupKey);
         if (eventId === undefined) {
           outcome.errors.push({ dedupKey: ref.dedupKey, ruleId: rule.id, error: 'event not stored' });
