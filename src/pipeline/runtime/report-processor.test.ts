@@ -104,6 +104,51 @@ describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
     expect(rec.state).toBe('pending');
   });
 
+  it('enriches the next batch while the one before it is being stored, and stores the batches in order', async () => {
+    await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(200) });
+    const log: string[] = [];
+    let prepared = 0;
+    const chain = {
+      process: () => {
+        log.push(`experts ${++prepared}`);
+      },
+      stats: () => ({}),
+    };
+    // a store whose commit takes a while (PostgreSQL over the network, a writer thread)
+    const slow: PipelineService = {
+      ...pipeline,
+      commitBatch: async (b) => {
+        log.push(`store ${b.linesDone}`);
+        await new Promise((r) => setTimeout(r, 30));
+        const res = await pipeline.commitBatch(b);
+        log.push(`stored ${b.linesDone}`);
+        return res;
+      },
+    };
+    const claimed = await pipeline.claimRawReport({ workerId: 'w' });
+    const out = await createReportProcessor({
+      ...deps(slow),
+      experts: async () => chain,
+    }).processClaimed(claimed!, { workerId: 'w' });
+    expect(out).toMatchObject({ state: 'done', eventsProduced: 200 });
+    // 200 lines (and a header) in batches of 50: the second batch's experts run before the first is stored
+    expect(log).toEqual([
+      'experts 1',
+      'store 51',
+      'experts 2',
+      'stored 51',
+      'store 101',
+      'experts 3',
+      'stored 101',
+      'store 151',
+      'experts 4',
+      'stored 151',
+      'store 201',
+      'stored 201',
+    ]);
+    expect((await snapshot(t)).total).toBe(200);
+  });
+
   it('refuses unknown feeds and oversize content, leaving nothing behind', async () => {
     await expect(
       pipeline.submitRawReport({ feed: 'nope', fileName: 'a', content: 'x' }),

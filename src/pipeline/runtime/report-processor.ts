@@ -198,8 +198,19 @@ export function createReportProcessor(deps: ProcessorDeps) {
     let maxLine = 0;
     let batches = 0;
 
+    /** A batch cut from the pending outcomes, enriched, keyed and merged, not yet handed to the store. */
     interface Prepared {
       /** The checkpoint the batch moves to (null: a dead-letter retry moves none). */
+      checkpoint: number | null;
+      occurrences: number;
+      upserts: EventUpsert[];
+      deadLetters: DeadLetterInput[];
+      /** Lines of the batch's events (dead-letter retry bookkeeping). */
+      lines: number[];
+      /** Lines whose event turned out unreadable (their time): dead letters, not events. */
+      invalid: DeadLetterInput[];
+    }
+    interface InFlight {
       checkpoint: number | null;
       occurrences: number;
       upserts: EventUpsert[];
@@ -208,12 +219,12 @@ export function createReportProcessor(deps: ProcessorDeps) {
     }
     /**
      * The batch being committed. One at a time: while it is written (in a writer thread on
-     * SQLite, over the network on PostgreSQL) the next batch is parsed and enriched.
+     * SQLite, over the network on PostgreSQL) the next batch is parsed, enriched and merged.
      */
-    let inflight: Prepared | null = null;
+    let inflight: InFlight | null = null;
 
-    /** Cuts every pending outcome into a batch (experts, keys, merge) and starts its commit. */
-    const send = (checkpoint: number): Prepared => {
+    /** Cuts every pending outcome into a batch: experts, keys, in-batch merge (no I/O). */
+    const prepare = (checkpoint: number): Prepared => {
       const take = pending;
       pending = [];
       pendingEvents = 0;
@@ -229,30 +240,40 @@ export function createReportProcessor(deps: ProcessorDeps) {
       }
       chain.process(batch.events);
       const { upserts, invalid } = mergeBatch(batch.events, batch.lines, feed, report.receivedAt);
-      const deadLetters = invalid.length > 0 ? [...batch.deadLetters, ...invalid] : batch.deadLetters;
+      return {
+        checkpoint: retry ? null : checkpoint,
+        occurrences: batch.events.length - invalid.length,
+        upserts,
+        deadLetters: invalid.length > 0 ? [...batch.deadLetters, ...invalid] : batch.deadLetters,
+        lines: batch.lines,
+        invalid,
+      };
+    };
+
+    /** Hands a prepared batch to the store (after the one before it is stored). */
+    const commit = (p: Prepared): InFlight => {
       if (retry) {
-        for (const d of deadLetters) options.onLineOutcome?.(d.line, false, d.error);
-        const badLines = new Set(invalid.map((d) => d.line));
-        for (const l of batch.lines) if (!badLines.has(l)) options.onLineOutcome?.(l, true, null);
+        for (const d of p.deadLetters) options.onLineOutcome?.(d.line, false, d.error);
+        const badLines = new Set(p.invalid.map((d) => d.line));
+        for (const l of p.lines) if (!badLines.has(l)) options.onLineOutcome?.(l, true, null);
       }
-      const occurrences = batch.events.length - invalid.length;
-      const commit = deps.pipeline.commitBatch({
+      const committing = deps.pipeline.commitBatch({
         reportId: report.id,
         workerId: options.workerId,
         feed: feed.name,
-        linesDone: retry ? null : checkpoint,
-        eventsProduced: occurrences,
-        events: upserts,
-        deadLetters: retry ? [] : deadLetters,
+        linesDone: p.checkpoint,
+        eventsProduced: p.occurrences,
+        events: p.upserts,
+        deadLetters: retry ? [] : p.deadLetters,
       });
       // awaited by settle (or the error path); never an unhandled rejection meanwhile
-      commit.catch(() => {});
+      committing.catch(() => {});
       return {
-        checkpoint: retry ? null : checkpoint,
-        occurrences,
-        upserts,
-        deadLetters: retry ? 0 : deadLetters.length,
-        commit,
+        checkpoint: p.checkpoint,
+        occurrences: p.occurrences,
+        upserts: p.upserts,
+        deadLetters: retry ? 0 : p.deadLetters.length,
+        commit: committing,
       };
     };
 
@@ -341,29 +362,32 @@ export function createReportProcessor(deps: ProcessorDeps) {
             (pendingEvents >= batchSize || pending.length >= 2 * batchSize) &&
             o.line > pending[pending.length - 1]!.line
           ) {
+            // the next batch is enriched while the one before it is still being stored
+            const next = prepare(o.line - 1);
             if (inflight) {
               // the previous batch was cut inside the report: its stop checks come once it is stored
               if (!(await settle())) return lost();
               if (await stopHere()) return lost();
             }
-            inflight = send(o.line - 1);
+            inflight = commit(next);
           }
           pending.push(o);
           if (o.ok) pendingEvents++;
         }
       }
       outcome.lines = maxLine;
+      const last = pending.length > 0 || (!retry && maxLine > skipTo) ? prepare(maxLine) : null;
       if (inflight) {
         if (!(await settle())) return lost();
         if (await stopHere()) return lost();
       }
-      if (pending.length > 0 || (!retry && maxLine > skipTo)) {
-        inflight = send(maxLine);
+      if (last) {
+        inflight = commit(last);
         if (!(await settle())) return lost();
       }
     } catch (e) {
       outcome.lines = maxLine;
-      const b = inflight as Prepared | null;
+      const b = inflight as InFlight | null;
       inflight = null;
       if (b) await b.commit.catch(() => {});
       return finish('failed', `${(e as Error).message}`.split('\n')[0]!);
