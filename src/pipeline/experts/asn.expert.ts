@@ -21,8 +21,14 @@ const MASK_64 = (1n << 64n) - 1n;
  * such as Shadowserver resolve it at observation time, fresher than bundled data); the AS name is
  * filled when missing and the feed's number is ours (or absent).
  */
-export function createAsnExpert(v4: AsnTableV4, v6: AsnTableV6): AsnExpert {
+export function createAsnExpert(
+  v4: AsnTableV4,
+  /** The IPv6 table, or its loader: called on the first public IPv6 address (most feeds have none). */
+  v6: AsnTableV6 | (() => AsnTableV6),
+): AsnExpert {
   const counters = new Counters();
+  let table6: AsnTableV6 | null = typeof v6 === 'function' ? null : v6;
+  const six = (): AsnTableV6 => (table6 ??= (v6 as () => AsnTableV6)());
   const v4Ranges = createRangeFinder(v4.starts, v4.ends);
   // Lookups return a row index: IPv4 rows are ≥ 0, IPv6 rows are encoded as -2 - row; -1 is none.
   function rowOf(ip: string): number {
@@ -32,15 +38,15 @@ export function createAsnExpert(v4: AsnTableV4, v6: AsnTableV6): AsnExpert {
       if (p === null) return -1;
       if (p.v === 6) {
         if (!isPublicIpv6(p.n)) return -1;
-        const i = findRangeV6(v6, p.n >> 64n, p.n & MASK_64);
+        const i = findRangeV6(six(), p.n >> 64n, p.n & MASK_64);
         return i === -1 ? -1 : -2 - i;
       }
       n = p.n;
     }
     return isPublicIpv4(n) ? v4Ranges.find(n) : -1;
   }
-  const asnOf = (row: number) => (row >= 0 ? v4.asns[row]! : v6.asns[-2 - row]!);
-  const nameOf = (row: number) => (row >= 0 ? v4.nameOf(row) : v6.nameOf(-2 - row));
+  const asnOf = (row: number) => (row >= 0 ? v4.asns[row]! : six().asns[-2 - row]!);
+  const nameOf = (row: number) => (row >= 0 ? v4.nameOf(row) : six().nameOf(-2 - row));
 
   return {
     id: 'asn',

@@ -190,4 +190,26 @@ describe('ASN expert (offline data from npm)', () => {
     expect(events[2]).toMatchObject({ 'source.asn': 15169, 'source.as_name': 'Google LLC' });
     expect(events[3]).toEqual({ 'source.ip': '' });
   });
+
+  it('loads the IPv6 table only when the first public IPv6 address is looked up', () => {
+    let loads = 0;
+    const lazy = createAsnExpert(data.asn.v4, () => {
+      loads++;
+      return data.asn.v6();
+    });
+    const events: FeedEvent[] = [{ 'source.ip': '8.8.8.8', 'destination.ip': '202.96.128.86' }];
+    lazy.process(events);
+    expect(lazy.lookup('::ffff:8.8.8.8')?.asn).toBe(15169);
+    expect(lazy.lookup('::1')).toBeNull();
+    expect(loads).toBe(0);
+    expect(events[0]).toMatchObject({ 'source.asn': 15169, 'destination.asn': 4134 });
+    expect(lazy.lookup('2001:4860:4860::8888')).toEqual({ asn: 15169, name: 'Google LLC' });
+    const six: FeedEvent[] = [{ 'source.ip': '2001:4860:4860::8844' }];
+    lazy.process(six);
+    expect(six[0]).toMatchObject({ 'source.asn': 15169, 'source.as_name': 'Google LLC' });
+    expect(loads).toBe(1);
+    // the process's loader keeps one table and records its load time once
+    expect(data.asn.v6()).toBe(data.asn.v6());
+    expect(data.loadMs.asnV6).toBeGreaterThanOrEqual(0);
+  });
 });
