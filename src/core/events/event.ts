@@ -88,6 +88,17 @@ export type FeedEvent = { [K in StringField]?: string } & { [K in NumberField]?:
   raw?: string;
 };
 
+/**
+ * A new, empty event: every known field present, holding undefined (absent, as everywhere else:
+ * code reads `undefined` as "not set", and JSON leaves such keys out). Parsers start from it so
+ * that V8 gives all events one fixed shape: an object built up field by field (~20 from the
+ * parser, ~15 more from the experts) turned into a hash table that had to grow as the experts
+ * added fields, which was a quarter of the pipeline's allocations.
+ */
+export const newEvent = new Function(
+  `return {${[...STRING_FIELDS, ...NUMBER_FIELDS, 'extra', 'raw'].map((k) => `${JSON.stringify(k)}: undefined`).join(', ')}};`,
+) as () => FeedEvent;
+
 const NUMBER_SET: ReadonlySet<string> = new Set(NUMBER_FIELDS);
 const STRING_SET: ReadonlySet<string> = new Set(STRING_FIELDS);
 

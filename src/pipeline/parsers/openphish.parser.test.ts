@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { newEvent } from '../../core/events/event.ts';
 import { openphishParser } from './openphish.parser.ts';
 import { collect, events, failures, fromStrings, goldenSuite, REPORT_TIME } from './lib/golden.testkit.ts';
 
@@ -20,5 +21,7 @@ describe('openphish', () => {
     expect(failures(outcomes)).toEqual([
       expect.objectContaining({ line: 4, error: 'source.url: "not a url" is not a URL' }),
     ]);
+    // parsers built on baseEvent start from newEvent too: one shape for all events
+    for (const e of events(outcomes)) expect(Object.keys(e)).toEqual(Object.keys(newEvent()));
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { newEvent } from '../../core/events/event.ts';
 import { DomainError } from '../../core/shared/errors.ts';
 import {
   collect,
@@ -223,6 +224,9 @@ describe('shadowserver parser (schema file given as option)', () => {
       'source.port': 445,
       extra: { smb_implant: false, smb_major_number: 2, smb_version_string: 'SMB 2.1' },
     });
+    // every event starts from newEvent: one shape for all, whatever fields a row fills
+    const shape = Object.keys(newEvent());
+    for (const e of all) expect(Object.keys(e)).toEqual(shape);
   });
 });
 

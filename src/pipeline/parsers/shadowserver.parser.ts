@@ -1,4 +1,4 @@
-import type { FeedEvent } from '../../core/events/event.ts';
+import { newEvent, type FeedEvent } from '../../core/events/event.ts';
 import { DomainError } from '../../core/shared/errors.ts';
 import { readCsv } from './lib/csv.ts';
 import { mapRecords } from './lib/outcomes.ts';
@@ -47,12 +47,11 @@ async function* parseShadowserver(
       );
       return null;
     }
-    const event: FeedEvent = {
-      'feed.name': feedName,
-      'feed.provider': 'Shadowserver',
-      'feed.code': compiled.report.file_name,
-      'time.observation': reportTime,
-    };
+    const event = newEvent();
+    event['feed.name'] = feedName;
+    event['feed.provider'] = 'Shadowserver';
+    event['feed.code'] = compiled.report.file_name;
+    event['time.observation'] = reportTime;
     applyReport(compiled, record.fields, event);
     event.raw = record.raw;
     return event;

@@ -1,4 +1,4 @@
-import type { FeedEvent } from '../../../core/events/event.ts';
+import { newEvent, type FeedEvent } from '../../../core/events/event.ts';
 import type { ParseOutcome } from '../types.ts';
 import { DomainError } from '../../../core/shared/errors.ts';
 import { describeError, hostOfUrl, normalizeFqdn, normalizeIp } from './values.ts';
@@ -61,12 +61,12 @@ export async function* mapRecords<R extends { line: number; raw: string; error?:
 
 /** Fields every parser sets from the report context. */
 export function baseEvent(feedName: string, reportTime: string, provider: string, raw: string): FeedEvent {
-  return {
-    'feed.name': feedName,
-    'feed.provider': provider,
-    'time.observation': reportTime,
-    raw,
-  };
+  const event = newEvent();
+  event['feed.name'] = feedName;
+  event['feed.provider'] = provider;
+  event['time.observation'] = reportTime;
+  event.raw = raw;
+  return event;
 }
 
 /** Sets `classification.type` and its RSIT class as `classification.taxonomy`. */
