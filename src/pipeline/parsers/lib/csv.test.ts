@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readCsv, type CsvRecord } from './csv.ts';
+import { readCsv, RECORDS_PER_YIELD, type CsvRecord } from './csv.ts';
 
 async function* chunks(text: string, size: number): AsyncGenerator<Buffer> {
   const bytes = Buffer.from(text);
@@ -25,6 +25,29 @@ describe('readCsv', () => {
     ]);
     expect(records[1]!.raw).toBe('"multi\nline",2,');
     expect(records[0]!.raw).toBe('a,"b ""x"", y",c');
+  });
+
+  it('yields at most RECORDS_PER_YIELD records at a time, the same records as one pass, quoted lines across the cuts', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 2345; i++)
+      lines.push(i % 97 === 0 ? `"q ${i}\nsecond line",${i}` : i % 5 === 0 ? `"${i}","x"` : `${i},y`);
+    const text = lines.join('\n') + '\n';
+    const sizes: number[] = [];
+    const records: CsvRecord[] = [];
+    for await (const batch of readCsv(chunks(text, 1 << 20))) {
+      sizes.push(batch.length);
+      records.push(...batch);
+    }
+    expect(Math.max(...sizes)).toBe(RECORDS_PER_YIELD);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(2345);
+    expect(records.map((r) => r.fields)).toEqual(parse(text, { relax_column_count: true }));
+    // line numbers count the line break inside the quoted fields
+    expect(records[1]!.line).toBe(3);
+    expect(records[2344]!.fields).toEqual(['2344', 'y']);
+    // the last, unterminated line is read too
+    const tail = await readAll('a,b\n'.repeat(RECORDS_PER_YIELD) + 'end,"z"');
+    expect(tail).toHaveLength(RECORDS_PER_YIELD + 1);
+    expect(tail[RECORDS_PER_YIELD]!.fields).toEqual(['end', 'z']);
   });
 
   it('gives the same records whatever the chunk boundaries, even inside a multi-byte character', async () => {

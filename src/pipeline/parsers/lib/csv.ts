@@ -25,7 +25,17 @@ export interface CsvOptions {
   quote?: string;
 }
 
-/** Parses complete records from `text` starting at `pos`; returns where it stopped. */
+/**
+ * Records per array readCsv yields: a chunk of text holds thousands of lines, and records kept
+ * until the whole chunk is parsed outlive the young generation's collections (copied, then
+ * promoted) instead of dying young.
+ */
+export const RECORDS_PER_YIELD = 500;
+
+/**
+ * Parses complete records from `text` starting at `pos`, at most `max` of them; returns where it
+ * stopped.
+ */
 function parseRecords(
   text: string,
   pos: number,
@@ -36,9 +46,11 @@ function parseRecords(
   delimChar: string,
   lineRef: { line: number },
   out: CsvRecord[],
+  max: number,
 ): number {
   const n = text.length;
   while (pos < n) {
+    if (out.length >= max) return pos;
     const nl = text.indexOf('\n', pos);
     if (nl === -1 && !final) return pos;
     const lineEnd0 = nl === -1 ? n : nl;
@@ -247,14 +259,46 @@ export async function* readCsv(
   let pending = '';
   for await (const piece of decodeText(input)) {
     const text = pending.length > 0 ? pending + piece : piece;
-    const out: CsvRecord[] = [];
-    const stop = parseRecords(text, 0, false, delim, quoteCode, quoteChar, delimChar, lineRef, out);
-    pending = stop === 0 ? text : text.slice(stop);
-    if (out.length > 0) yield out;
+    let pos = 0;
+    for (;;) {
+      const out: CsvRecord[] = [];
+      const stop = parseRecords(
+        text,
+        pos,
+        false,
+        delim,
+        quoteCode,
+        quoteChar,
+        delimChar,
+        lineRef,
+        out,
+        RECORDS_PER_YIELD,
+      );
+      if (out.length > 0) yield out;
+      // fewer than a full array: the rest of the text is an incomplete record
+      if (out.length < RECORDS_PER_YIELD || stop === pos) {
+        pending = stop === 0 ? text : text.slice(stop);
+        break;
+      }
+      pos = stop;
+    }
   }
-  if (pending.length > 0) {
+  let pos = 0;
+  while (pos < pending.length) {
     const out: CsvRecord[] = [];
-    parseRecords(pending, 0, true, delim, quoteCode, quoteChar, delimChar, lineRef, out);
+    pos = parseRecords(
+      pending,
+      pos,
+      true,
+      delim,
+      quoteCode,
+      quoteChar,
+      delimChar,
+      lineRef,
+      out,
+      RECORDS_PER_YIELD,
+    );
     if (out.length > 0) yield out;
+    else break;
   }
 }
