@@ -256,24 +256,16 @@ export async function* readCsv(
   const delim = delimChar.charCodeAt(0);
   const quoteCode = quoteChar.charCodeAt(0);
   const lineRef = { line: 0 };
+  /** Up to RECORDS_PER_YIELD records of `text` from `pos` into `out`; where it stopped. */
+  const parse = (text: string, pos: number, final: boolean, out: CsvRecord[]) =>
+    parseRecords(text, pos, final, delim, quoteCode, quoteChar, delimChar, lineRef, out, RECORDS_PER_YIELD);
   let pending = '';
   for await (const piece of decodeText(input)) {
     const text = pending.length > 0 ? pending + piece : piece;
     let pos = 0;
     for (;;) {
       const out: CsvRecord[] = [];
-      const stop = parseRecords(
-        text,
-        pos,
-        false,
-        delim,
-        quoteCode,
-        quoteChar,
-        delimChar,
-        lineRef,
-        out,
-        RECORDS_PER_YIELD,
-      );
+      const stop = parse(text, pos, false, out);
       if (out.length > 0) yield out;
       // fewer than a full array: the rest of the text is an incomplete record
       if (out.length < RECORDS_PER_YIELD || stop === pos) {
@@ -286,18 +278,7 @@ export async function* readCsv(
   let pos = 0;
   while (pos < pending.length) {
     const out: CsvRecord[] = [];
-    pos = parseRecords(
-      pending,
-      pos,
-      true,
-      delim,
-      quoteCode,
-      quoteChar,
-      delimChar,
-      lineRef,
-      out,
-      RECORDS_PER_YIELD,
-    );
+    pos = parse(pending, pos, true, out);
     if (out.length > 0) yield out;
     else break;
   }
