@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../shared/errors.ts';
-import { DEFAULT_DEDUP_FIELDS, dedupFieldsFor, dedupKey, fnv1a64, windowStartOf } from './dedup.ts';
+import {
+  createDedupKeyer,
+  DEFAULT_DEDUP_FIELDS,
+  dedupFieldsFor,
+  dedupKey,
+  fnv1a64,
+  windowStartOf,
+} from './dedup.ts';
 import type { FeedEvent } from './event.ts';
 
 const bot: FeedEvent = {
@@ -62,6 +69,52 @@ describe('dedup key', () => {
     expect(dedupKey({ ...bot, 'source.ip': '202.96.128.87' }, fields, w)).not.toBe(k);
     expect(dedupKey({ ...bot, 'malware.name': 'necurs' }, fields, w)).not.toBe(k);
     expect(dedupKey(bot, fields, '2007-03-02T00:00:00.000Z')).not.toBe(k);
+  });
+
+  it('keyed in a row (a batch), gives every event the key dedupKey gives it alone', () => {
+    const keyOf = createDedupKeyer();
+    const fields = dedupFieldsFor(bot['classification.type']);
+    const w = windowStartOf(bot['time.source']!, 86_400);
+    expect(keyOf(bot, fields, w)).toBe('f95c20116d50ae6a');
+    const lists = [fields, DEFAULT_DEDUP_FIELDS, ['feed.name'], [] as string[], ['source.ip', 'feed.name']];
+    const value = fc.oneof(
+      fc.constantFrom(undefined, '', 'sinkhole', 'infected-system', '僵尸网络', 0, 80),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            list: fc.integer({ min: 0, max: lists.length - 1 }),
+            window: fc.constantFrom('2007-03-01T00:00:00.000Z', '2007-03-02T00:00:00.000Z'),
+            feed: value,
+            type: value,
+            ip: value,
+          }),
+          { maxLength: 30 },
+        ),
+        (rows) => {
+          const batch = createDedupKeyer();
+          for (const r of rows) {
+            const e = {
+              ...bot,
+              'feed.name': r.feed,
+              'classification.type': r.type,
+              'source.ip': r.ip,
+            } as FeedEvent;
+            expect(batch(e, lists[r.list]!, r.window)).toBe(dedupKey(e, lists[r.list]!, r.window));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // an object value is hashed by its text each time, even when it is the same object
+    const thing = { toString: () => 'a' };
+    const odd = { ...bot, 'feed.name': thing } as unknown as FeedEvent;
+    const first = keyOf(odd, fields, w);
+    thing.toString = () => 'b';
+    expect(keyOf(odd, fields, w)).not.toBe(first);
+    expect(keyOf(odd, fields, w)).toBe(dedupKey(odd, fields, w));
   });
 
   it('treats absent and empty alike, tells numbers from neighbouring fields, includes field names', () => {

@@ -1,4 +1,4 @@
-import { dedupFieldsFor, dedupKey } from '../../core/events/dedup.ts';
+import { createDedupKeyer, dedupFieldsFor } from '../../core/events/dedup.ts';
 import type { FeedEvent } from '../../core/events/event.ts';
 import type { BatchResult, DeadLetterInput, EventUpsert, RawReportRecord } from '../../services/ports.ts';
 import type { PipelineService } from '../../services/pipeline.service.ts';
@@ -83,6 +83,7 @@ export function mergeBatch(
 ): { upserts: EventUpsert[]; invalid: DeadLetterInput[] } {
   const windowMs = feed.dedup.windowSeconds * 1000;
   const windows = new Map<number, string>();
+  const dedupKey = createDedupKeyer();
   const merged = new Map<string, EventUpsert>();
   const invalid: DeadLetterInput[] = [];
   for (let i = 0; i < events.length; i++) {
