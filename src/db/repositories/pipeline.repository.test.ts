@@ -143,9 +143,8 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     ]);
   });
 
-  it.runIf(dialect === 'sqlite')(
-    'processes with a smaller page cache, finishes with a smaller one still (its sorts stay bounded), then gives the connection its own back',
-    async () => {
+  if (dialect === 'sqlite')
+    it('processes with a smaller page cache, finishes with a smaller one still (its sorts stay bounded), then gives the connection its own back', async () => {
       const handle = t.sqlite!;
       const before = handle.pragma('cache_size', { simple: true });
       expect(before).toBe(-65536);
@@ -170,12 +169,10 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       expect(during).toBe(-16384);
       expect(handle.pragma('cache_size', { simple: true })).toBe(before);
       expect(await stored('k1')).toMatchObject({ count: 2 });
-    },
-  );
+    });
 
-  it.runIf(dialect === 'sqlite')(
-    "reads a page cache given in pages by the file's page size (16 KiB pages: 3,000 pages are 48,000 KiB)",
-    async () => {
+  if (dialect === 'sqlite')
+    it("reads a page cache given in pages by the file's page size (16 KiB pages: 3,000 pages are 48,000 KiB)", async () => {
       const handle = t.sqlite!;
       expect(handle.pragma('page_size', { simple: true })).toBe(16_384);
       // 3,000 pages of 16 KiB are more than the processing cache: it shrinks, and comes back after
@@ -190,19 +187,16 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       expect(handle.pragma('cache_size', { simple: true })).toBe(1000);
       await repo.releaseRawReport(b, 'w1');
       handle.pragma('cache_size = -65536');
-    },
-  );
+    });
 
-  it.runIf(dialect === 'sqlite')(
-    'gives the connection its page cache back when a report is released',
-    async () => {
+  if (dialect === 'sqlite')
+    it('gives the connection its page cache back when a report is released', async () => {
       const handle = t.sqlite!;
       const a = await claimed();
       expect(handle.pragma('cache_size', { simple: true })).toBe(-32768);
       await repo.releaseRawReport(a, 'w1');
       expect(handle.pragma('cache_size', { simple: true })).toBe(-65536);
-    },
-  );
+    });
 
   it('a dead-letter retry (no checkpoint) into a finished report merges at once: nothing is left to fold', async () => {
     const a = await claimed();
