@@ -5,7 +5,6 @@ import { registerCommands } from '../cli/index.ts';
 import { composeServices, openMigratedDatabase } from './compose.ts';
 import { createLogger } from './logger.ts';
 import { mailProcessorFactoryFor } from './mail-processor.thread.ts';
-import { startServer } from './server.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/database.ts';
 import { resolveDatabase } from '../config/config.ts';
@@ -46,6 +45,9 @@ export function buildProgram(): Command {
       if (opts.host) http.host = opts.host;
       const config = configFrom(program, { http } as ConfigInput);
       const logger = createLogger(config);
+      // the HTTP stack (routes, console, OpenAPI) loads only for `serve`: every other command
+      // starts without it
+      const { startServer } = await import('./server.ts');
       const server = await startServer(config, logger);
       await new Promise<void>((resolve) => {
         const stop = () => {
