@@ -23,12 +23,12 @@ const MASK_64 = (1n << 64n) - 1n;
  */
 export function createAsnExpert(
   v4: AsnTableV4,
-  /** The IPv6 table, or its loader: called on the first public IPv6 address (most feeds have none). */
-  v6: AsnTableV6 | (() => AsnTableV6),
+  /** The IPv6 table's loader: called on the first public IPv6 address (most feeds have none). */
+  v6: () => AsnTableV6,
 ): AsnExpert {
   const counters = new Counters();
-  let table6: AsnTableV6 | null = typeof v6 === 'function' ? null : v6;
-  const six = (): AsnTableV6 => (table6 ??= (v6 as () => AsnTableV6)());
+  let table6: AsnTableV6 | null = null;
+  const six = (): AsnTableV6 => (table6 ??= v6());
   const v4Ranges = createRangeFinder(v4.starts, v4.ends);
   // Lookups return a row index: IPv4 rows are ≥ 0, IPv6 rows are encoded as -2 - row; -1 is none.
   function rowOf(ip: string): number {
