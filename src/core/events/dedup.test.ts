@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '../shared/errors.ts';
 import {
   createDedupKeyer,
+  createDedupKeySet,
   DEFAULT_DEDUP_FIELDS,
   dedupFieldsFor,
   dedupKey,
@@ -168,5 +169,66 @@ describe('windowStartOf', () => {
     expect(() => windowStartOf('yesterday', 60)).toThrow(/not a time: "yesterday"/);
     expect(() => windowStartOf('2007-03-01T00:00:00Z', 0)).toThrow(/positive whole number/);
     expect(() => windowStartOf('2007-03-01T00:00:00Z', 1.5)).toThrow(DomainError);
+  });
+});
+
+describe('createDedupKeySet', () => {
+  const hex16 = fc
+    .tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }))
+    .map(([a, b]) => a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0'));
+
+  it('answers as a Set of the same keys does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(hex16, { maxLength: 400 }),
+        fc.array(hex16, { maxLength: 100 }),
+        (added, probes) => {
+          // 2^10 slots: collisions and wrap-around of the probe sequence happen
+          const set = createDedupKeySet(10);
+          const ref = new Set<string>();
+          for (const k of added) {
+            set.add(k);
+            ref.add(k);
+          }
+          expect(set.size).toBe(ref.size);
+          for (const k of [...added, ...probes]) expect(set.has(k)).toBe(ref.has(k));
+        },
+      ),
+    );
+  });
+
+  it('keeps keys that differ only in one word, and the all-zero key', () => {
+    const set = createDedupKeySet(4);
+    set.add('0000000000000000');
+    set.add('0000000100000000');
+    expect(set.has('0000000000000000')).toBe(true);
+    expect(set.has('0000000100000000')).toBe(true);
+    expect(set.has('0000000000000001')).toBe(false);
+    expect(set.has('ffffffff00000000')).toBe(false);
+  });
+
+  it('starts again empty when full, so its memory stays bounded', () => {
+    const set = createDedupKeySet(4); // 16 slots, at most 11 keys
+    const keys = Array.from({ length: 12 }, (_, i) => fnv1a64(String(i)));
+    for (const k of keys.slice(0, 11)) set.add(k);
+    expect(set.size).toBe(11);
+    expect(set.resets).toBe(0);
+    set.add(keys[11]!);
+    expect(set.resets).toBe(1);
+    expect(set.size).toBe(1);
+    expect(set.has(keys[11]!)).toBe(true);
+    expect(set.has(keys[0]!)).toBe(false);
+    // a key already there is not added twice (no reset, no growth)
+    set.add(keys[11]!);
+    expect(set.size).toBe(1);
+  });
+
+  it('ignores anything that is not a dedup key', () => {
+    const set = createDedupKeySet(4);
+    for (const k of ['', 'xyz', '0123456789ABCDEF', '0123456789abcdef0']) {
+      set.add(k);
+      expect(set.has(k)).toBe(false);
+    }
+    expect(set.size).toBe(0);
   });
 });

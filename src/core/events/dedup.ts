@@ -237,3 +237,71 @@ export function windowStartOf(timeIso: string, windowSeconds: number): string {
   const w = windowSeconds * 1000;
   return new Date(Math.floor(ms / w) * w).toISOString();
 }
+
+/**
+ * A bounded set of dedup keys (16 hex digits, as `dedupKey` makes them): the keys a worker has
+ * already stored during one report, so that the repeats of an event skip the enrichment its stored
+ * row already has. Open addressing over two Uint32Arrays (8 bytes a slot, no object per key): a
+ * million-slot set takes 8 MiB whatever the keys. When it holds `maxKeys` it starts again empty —
+ * forgetting a key costs one more enrichment, never a wrong result.
+ */
+export interface DedupKeySet {
+  has(key: string): boolean;
+  add(key: string): void;
+  readonly size: number;
+  /** Times the set was full and started again. */
+  readonly resets: number;
+}
+
+const KEY_SHAPE = /^[0-9a-f]{16}$/;
+
+export function createDedupKeySet(slotsLog2 = 20): DedupKeySet {
+  const slots = 1 << slotsLog2;
+  const mask = slots - 1;
+  const maxKeys = Math.floor(slots * 0.7);
+  const hi = new Uint32Array(slots);
+  const lo = new Uint32Array(slots);
+  // a key of all zero bits is a valid key, so an empty slot needs a mark of its own
+  const used = new Uint8Array(slots);
+  let size = 0;
+  let resets = 0;
+  /** The slot of a key: where it is, or the empty slot where it would go. */
+  const find = (h: number, l: number): number => {
+    // the words of an FNV-1a hash are already spread: a few of their bits index directly
+    let i = (l ^ (h >>> 7)) & mask;
+    while (used[i] === 1 && (hi[i] !== h || lo[i] !== l)) i = (i + 1) & mask;
+    return i;
+  };
+  const parse = (key: string): [number, number] | null => {
+    if (!KEY_SHAPE.test(key)) return null;
+    return [parseInt(key.slice(0, 8), 16) >>> 0, parseInt(key.slice(8), 16) >>> 0];
+  };
+  return {
+    has(key) {
+      const k = parse(key);
+      return k !== null && used[find(k[0], k[1])] === 1;
+    },
+    add(key) {
+      const k = parse(key);
+      if (k === null) return;
+      let i = find(k[0], k[1]);
+      if (used[i] === 1) return;
+      if (size >= maxKeys) {
+        used.fill(0);
+        size = 0;
+        resets++;
+        i = find(k[0], k[1]);
+      }
+      used[i] = 1;
+      hi[i] = k[0];
+      lo[i] = k[1];
+      size++;
+    },
+    get size() {
+      return size;
+    },
+    get resets() {
+      return resets;
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BRANCHES } from '../../core/directory/defaults.ts';
+import { dedupFieldsFor } from '../../core/events/dedup.ts';
 import type { FeedEvent } from '../../core/events/event.ts';
 import { createExpertChain, loadOfflineData } from './index.ts';
 import type { DirectorySnapshot } from './types.ts';
@@ -86,6 +87,40 @@ describe('expert chain', () => {
       'source:geo-whois-asn-country': 1,
     });
     expect(stats.contact).toMatchObject({ 'match:network': 1, 'match:asn': 1, 'match:domain': 1 });
+  });
+
+  it('splits into the experts that make a dedup key (identify) and those that describe an address (enrich)', async () => {
+    const chain = await createExpertChain({ branches: DEFAULT_BRANCHES, directory });
+    const make = (): FeedEvent[] => [
+      {
+        'classification.type': 'botnet drone',
+        'source.ip': '202.96.128.86',
+        'destination.url': 'http://WWW.C2.Example/gate.php',
+      },
+      { 'classification.type': 'phishing', 'source.url': 'http://1.34.0.1/paypal/' },
+    ];
+    const whole = make();
+    chain.process(whole);
+    const staged = make();
+    chain.identify(staged);
+    // identify: the classification and the host of a URL (dedup fields), no geo, ASN or owner yet
+    expect(staged[0]).toEqual({
+      'classification.type': 'infected-system',
+      'classification.taxonomy': 'malicious-code',
+      'source.ip': '202.96.128.86',
+      'destination.url': 'http://WWW.C2.Example/gate.php',
+      'destination.fqdn': 'www.c2.example',
+    });
+    expect(staged[1]!['source.ip']).toBe('1.34.0.1');
+    chain.enrich(staged);
+    expect(staged).toEqual(whole);
+    // what enrich sets is never part of a default dedup key, and a feed's own key may name it
+    for (const f of ['source.asn', 'destination.geolocation.cc', 'source.branch', 'source.abuse_contact'])
+      expect(chain.enriches(f)).toBe(true);
+    for (const f of ['source.ip', 'source.fqdn', 'classification.type', 'malware.name'])
+      expect(chain.enriches(f)).toBe(false);
+    for (const type of ['infected-system', 'c2-server', 'phishing', 'scanner', 'whatever'])
+      expect(dedupFieldsFor(type).filter((f) => chain.enriches(f))).toEqual([]);
   });
 
   it('runs only the experts asked for, without loading the offline data when none needs it', async () => {

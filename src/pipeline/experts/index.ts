@@ -9,12 +9,14 @@ import { loadCountryReader, loadCountryTableV4, loadIp2RegionV4, loadIp2RegionV6
 import { createTaxonomyExpert } from './taxonomy.expert.ts';
 import {
   EXPERT_IDS,
+  IDENTIFYING_EXPERTS,
   type EnrichmentData,
   type Expert,
   type ExpertChain,
   type ExpertChainOptions,
   type ExpertId,
 } from './types.ts';
+import { SIDES } from './sides.ts';
 import { createUrlExpert } from './url.expert.ts';
 
 export type * from './types.ts';
@@ -39,6 +41,22 @@ export interface OfflineData {
 }
 
 let offline: Promise<OfflineData> | null = null;
+
+/** Every field the `enrich` stage (geo, asn, branch, contact) may set, on either side. */
+const ENRICHED_FIELDS: ReadonlySet<string> = new Set(
+  SIDES.flatMap((s) => [
+    s.cc,
+    s.region,
+    s.province,
+    s.city,
+    s.geoSource,
+    s.asn,
+    s.asName,
+    s.branch,
+    s.orgId,
+    s.abuseContact,
+  ]),
+);
 
 function timed<T>(loadMs: Record<string, number>, name: string, load: () => T): T {
   const t = performance.now();
@@ -97,12 +115,23 @@ export async function createExpertChain(
     branch: () => createBranchExpert(matcher),
     contact: () => createContactExpert(data.directory),
   };
-  const experts = EXPERT_IDS.filter((id) => wanted.has(id)).map((id) => build[id]());
+  const ids = EXPERT_IDS.filter((id) => wanted.has(id));
+  const experts = ids.map((id) => build[id]());
+  const identifying = experts.filter((_, i) => IDENTIFYING_EXPERTS.has(ids[i]!));
+  const enriching = experts.filter((_, i) => !IDENTIFYING_EXPERTS.has(ids[i]!));
 
   return {
     process(events: FeedEvent[]) {
       for (const x of experts) x.process(events);
     },
+    identify(events: FeedEvent[]) {
+      for (const x of identifying) x.process(events);
+    },
+    enrich(events: FeedEvent[]) {
+      if (events.length === 0) return;
+      for (const x of enriching) x.process(events);
+    },
+    enriches: (field: string) => ENRICHED_FIELDS.has(field),
     stats() {
       const out: Record<string, Record<string, number>> = {};
       for (const x of experts) out[x.id] = x.stats();

@@ -13,9 +13,19 @@ export interface Expert {
   stats(): Record<string, number>;
 }
 
-/** The experts in order: url→fqdn, taxonomy, geo, asn, branch, contact. */
+/**
+ * The experts in order: url→fqdn, taxonomy, geo, asn, branch, contact. `process` runs them all;
+ * a worker that knows which events repeat a stored one runs them in two stages: `identify` (the
+ * experts whose fields can be part of a dedup key: url → fqdn, taxonomy), then the keys, then
+ * `enrich` (geo, asn, branch, contact: they describe an address) only for the events whose key
+ * it has not stored yet.
+ */
 export interface ExpertChain {
   process(events: FeedEvent[]): void;
+  identify(events: FeedEvent[]): void;
+  enrich(events: FeedEvent[]): void;
+  /** Whether `enrich` may set this field (a feed keyed on one runs `process` before its keys). */
+  enriches(field: string): boolean;
   /** Per-expert counters for the console/bench: lookups, hits, misses, by source. */
   stats(): Record<string, Record<string, number>>;
 }
@@ -29,6 +39,9 @@ export interface EnrichmentData {
 /** Expert ids, in chain order. */
 export const EXPERT_IDS = ['url', 'taxonomy', 'geo', 'asn', 'branch', 'contact'] as const;
 export type ExpertId = (typeof EXPERT_IDS)[number];
+
+/** The experts of the `identify` stage (the rest are `enrich`). */
+export const IDENTIFYING_EXPERTS: ReadonlySet<ExpertId> = new Set(['url', 'taxonomy']);
 
 export interface ExpertChainOptions {
   /** Experts to run (default: all, in EXPERT_IDS order). */

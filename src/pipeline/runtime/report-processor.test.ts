@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import type { FeedEvent } from '../../core/events/event.ts';
 import { systemClock } from '../../core/shared/clock.ts';
 import { createAuditRepository } from '../../db/repositories/audit.repository.ts';
 import { createPipelineRepository } from '../../db/repositories/pipeline.repository.ts';
@@ -109,10 +110,10 @@ describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
     const log: string[] = [];
     let prepared = 0;
     const chain = {
-      process: () => {
+      ...NO_EXPERTS,
+      identify: () => {
         log.push(`experts ${++prepared}`);
       },
-      stats: () => ({}),
     };
     // a store whose commit takes a while (PostgreSQL over the network, a writer thread)
     const slow: PipelineService = {
@@ -300,8 +301,10 @@ describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
     });
   });
 
-  it('hands every committed batch to afterBatch (incident rules), one event per dedup key', async () => {
-    await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(300, { bots: 20 }) });
+  it('hands every committed batch to afterBatch (incident rules), each dedup key once per report', async () => {
+    // 150 keys (bot i % 150 and C&C i % 3 repeat together every 150 lines), batches of 100 lines:
+    // the first batch stores 100 keys, the second 50 new ones and 50 repeats, the third repeats only
+    await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(300, { bots: 150 }) });
     const seen: string[][] = [];
     await createPipelineWorker({
       ...deps(pipeline, 100),
@@ -309,10 +312,67 @@ describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
         seen.push(events.map((e) => e.dedupKey));
       },
     }).drain();
-    expect(seen.length).toBe(3);
-    for (const keys of seen) expect(new Set(keys).size).toBe(keys.length);
-    const stored = await t.db.selectFrom('events').select('dedup_key').execute();
+    expect(seen.map((keys) => keys.length)).toEqual([100, 50]);
+    expect(new Set(seen.flat()).size).toBe(150);
+    const stored = await t.db.selectFrom('events').select(['dedup_key', 'count']).execute();
     expect(new Set(seen.flat())).toEqual(new Set(stored.map((r) => r.dedup_key)));
+    expect(stored.every((r) => r.count === 2)).toBe(true);
+  });
+
+  it('enriches each key once per report: repeats of a stored key skip the enriching experts', async () => {
+    await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(300, { bots: 150 }) });
+    const identified: number[] = [];
+    const enriched: string[] = [];
+    const chain = {
+      ...NO_EXPERTS,
+      identify: (events: FeedEvent[]) => {
+        identified.push(events.length);
+      },
+      enrich: (events: FeedEvent[]) => {
+        for (const e of events) {
+          enriched.push(`${e['source.ip']}>${e['destination.ip']}`);
+          e['source.asn'] = 64500;
+        }
+      },
+    };
+    await createPipelineWorker({ ...deps(pipeline, 100), experts: async () => chain }).drain();
+    expect(identified).toEqual([100, 100, 100]);
+    expect(enriched.length).toBe(150);
+    expect(new Set(enriched).size).toBe(150);
+    const rows = await t.db.selectFrom('events').select(['source_asn', 'count']).execute();
+    expect(rows.length).toBe(150);
+    expect(rows.every((r) => Number(r.source_asn) === 64500 && r.count === 2)).toBe(true);
+  });
+
+  it('enriches every event before keying when a feed is deduplicated on an enriched field', async () => {
+    const feeds = parseFeedsConfig(
+      { feeds: [{ name: 'sinkhole', parser: 'test-lines', dedup: { fields: ['source.ip', 'source.asn'] } }] },
+      { file: 'feeds.yaml' },
+    );
+    await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(300, { bots: 150 }) });
+    let processed = 0;
+    const chain = {
+      ...NO_EXPERTS,
+      process: (events: FeedEvent[]) => {
+        processed += events.length;
+        // the ASN splits each bot in two: keys depend on what the experts add
+        for (const e of events) e['source.asn'] = e['destination.ip'] === '203.0.113.0' ? 1 : 2;
+      },
+      identify: () => {
+        throw new Error('identify must not run for this feed');
+      },
+      enriches: (field: string) => field === 'source.asn',
+    };
+    await createPipelineWorker({
+      ...deps(pipeline, 100),
+      feeds: () => feeds,
+      experts: async () => chain,
+    }).drain();
+    expect(processed).toBe(300);
+    const rows = await t.db.selectFrom('events').select(['source_asn']).execute();
+    // bot i % 150 meets C&C .0 when i % 3 = 0: 50 bots with ASN 1, 100 with ASN 2
+    expect(rows.filter((r) => Number(r.source_asn) === 1).length).toBe(50);
+    expect(rows.filter((r) => Number(r.source_asn) === 2).length).toBe(100);
   });
 
   it('runs the rules a worker died before on resume, from the stored events, then the rest', async () => {

@@ -1,4 +1,4 @@
-import { createDedupKeyer, dedupFieldsFor } from '../../core/events/dedup.ts';
+import { createDedupKeyer, createDedupKeySet, dedupFieldsFor } from '../../core/events/dedup.ts';
 import type { FeedEvent } from '../../core/events/event.ts';
 import type { BatchResult, DeadLetterInput, EventUpsert, RawReportRecord } from '../../services/ports.ts';
 import type { PipelineService } from '../../services/pipeline.service.ts';
@@ -8,9 +8,10 @@ import type { FeedParser, ParseOutcome } from '../parsers/types.ts';
 
 /**
  * The processing of one raw report: stream its chunks → parser → batches of at most `batchSize`
- * events → expert chain → dedup key → in-batch merge → one transaction per batch (events upsert,
- * per-report share, dead letters, checkpoint). Memory holds one chunk and one batch, whatever the
- * report's size. A resumed report skips the lines at or below its checkpoint, so a worker killed
+ * events → identifying experts (url, taxonomy) → dedup key → in-batch merge → enriching experts
+ * (geo, ASN, branch, contact) for the keys not yet stored during this report → one transaction per
+ * batch (events upsert, per-report share, dead letters, checkpoint). Memory holds one chunk, one
+ * batch and a bounded set of stored keys (8 MiB), whatever the report's size. A resumed report skips the lines at or below its checkpoint, so a worker killed
  * at any point leaves the same end result as an uninterrupted run.
  */
 
@@ -25,7 +26,8 @@ export interface ProcessorDeps {
   /** Events per batch (default 10,000). */
   batchSize?: number;
   /**
-   * After each committed batch (incident rules): the batch's stored events, one per dedup key.
+   * After each committed batch (incident rules): the batch's stored events, one per dedup key,
+   * each key once per report (a repeat of a key the report stored already is not passed again).
    * A failure is reported through `onAfterBatchError` and never undoes the stored batch.
    */
   afterBatch?: (events: readonly { dedupKey: string; event: FeedEvent }[]) => Promise<unknown>;
@@ -61,7 +63,13 @@ export interface ReportOutcome {
 }
 
 /** An expert chain that does nothing (when enrichment is not wired, e.g. in unit tests). */
-export const NO_EXPERTS: ExpertChain = { process: () => {}, stats: () => ({}) };
+export const NO_EXPERTS: ExpertChain = {
+  process: () => {},
+  identify: () => {},
+  enrich: () => {},
+  enriches: () => false,
+  stats: () => ({}),
+};
 
 const DEFAULT_BATCH = 10_000;
 /** A report claimed more often than this (its workers keep dying) fails instead of looping. */
@@ -184,6 +192,12 @@ export function createReportProcessor(deps: ProcessorDeps) {
       return finish('failed', (e as Error).message);
     }
     const chain = await deps.experts();
+    // Keys stored during this report (bounded): a repeat of one merges into a row that has its
+    // enrichment already, so it skips the `enrich` experts and the rules (which saw the event when
+    // it was stored). Unless the feed's own dedup fields include an enriched one: then every event
+    // is enriched before its key is known.
+    const storedKeys = createDedupKeySet();
+    const keyedLate = (feed.dedup.fields ?? []).some((f) => chain.enriches(f));
 
     let bytesRead = 0;
     const input = countingStream(deps.pipeline.readRawContent(report.id), (n) => (bytesRead += n));
@@ -205,6 +219,8 @@ export function createReportProcessor(deps: ProcessorDeps) {
       checkpoint: number | null;
       occurrences: number;
       upserts: EventUpsert[];
+      /** The upserts whose key was not stored yet during this report (enriched; for the rules). */
+      fresh: EventUpsert[];
       deadLetters: DeadLetterInput[];
       /** Lines of the batch's events (dead-letter retry bookkeeping). */
       lines: number[];
@@ -215,6 +231,7 @@ export function createReportProcessor(deps: ProcessorDeps) {
       checkpoint: number | null;
       occurrences: number;
       upserts: EventUpsert[];
+      fresh: EventUpsert[];
       deadLetters: number;
       commit: Promise<BatchResult>;
     }
@@ -239,12 +256,27 @@ export function createReportProcessor(deps: ProcessorDeps) {
           batch.lines.push(o.line);
         } else batch.deadLetters.push({ line: o.line, raw: o.raw, error: o.error });
       }
-      chain.process(batch.events);
+      if (keyedLate) chain.process(batch.events);
+      else chain.identify(batch.events);
       const { upserts, invalid } = mergeBatch(batch.events, batch.lines, feed, report.receivedAt);
+      let fresh = upserts;
+      if (!keyedLate) {
+        fresh = [];
+        const events: FeedEvent[] = [];
+        for (const u of upserts) {
+          if (storedKeys.has(u.dedupKey)) continue;
+          fresh.push(u);
+          events.push(u.event);
+          // counted as stored from here on: if this batch is not stored, neither is any after it
+          storedKeys.add(u.dedupKey);
+        }
+        chain.enrich(events);
+      }
       return {
         checkpoint: retry ? null : checkpoint,
         occurrences: batch.events.length - invalid.length,
         upserts,
+        fresh,
         deadLetters: invalid.length > 0 ? [...batch.deadLetters, ...invalid] : batch.deadLetters,
         lines: batch.lines,
         invalid,
@@ -273,6 +305,7 @@ export function createReportProcessor(deps: ProcessorDeps) {
         checkpoint: p.checkpoint,
         occurrences: p.occurrences,
         upserts: p.upserts,
+        fresh: p.fresh,
         deadLetters: retry ? 0 : p.deadLetters.length,
         commit: committing,
       };
@@ -286,7 +319,7 @@ export function createReportProcessor(deps: ProcessorDeps) {
       const result = await b.commit;
       if (!result.committed) return false;
       if (deps.afterBatch) {
-        if (b.upserts.length > 0) await runRules(b.upserts);
+        if (b.fresh.length > 0) await runRules(b.fresh);
         // the rules' checkpoint: a worker that dies before it moves reruns them on resume
         if (b.checkpoint !== null)
           await deps.pipeline.markRulesDone(report.id, options.workerId, b.checkpoint);
