@@ -1,12 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import type { BatchResult, BatchWrite } from '../services/ports.ts';
+import type { BatchResult } from '../services/ports.ts';
+import type { PackedBatch } from './repositories/pipeline.repository.ts';
 
 export interface PipelineWriterStart {
   file: string;
   /** SQLite page cache of the thread's connection, KiB. */
   cacheKib: number;
 }
-export type PipelineWriterRequest = { type: 'write'; seq: number; batch: BatchWrite } | { type: 'close' };
+export type PipelineWriterRequest = { type: 'write'; seq: number; batch: PackedBatch } | { type: 'close' };
 export type PipelineWriterReply =
   | { type: 'written'; seq: number; result: BatchResult }
   | { type: 'failed'; seq: number; message: string }
@@ -14,14 +15,14 @@ export type PipelineWriterReply =
 
 export interface PipelineWriterThread {
   /** Hands a batch to the thread; resolves once it is committed (or the claim was lost). */
-  write(batch: BatchWrite): Promise<BatchResult>;
+  write(batch: PackedBatch): Promise<BatchResult>;
   /** Waits for every batch handed over, closes the thread's connection and ends the thread. */
   close(): Promise<void>;
 }
 
 /**
  * Starts the pipeline writer thread on a SQLite file (db/pipeline-writer.worker.ts): batches are
- * copied to it (structured clone) and committed in the order given, so the report processor can
+ * copied to it packed (a few flat arrays, not an object per event) and committed in the order given, so the report processor can
  * parse and enrich the next batch while this one is written (two cores busy instead of one).
  * The thread keeps the process alive only while a batch is in flight: an idle writer never holds
  * up the exit of a command that forgot to close it.

@@ -198,6 +198,30 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       expect(handle.pragma('cache_size', { simple: true })).toBe(-65536);
     });
 
+  it('a repeat the worker marks as stored merges; one that is not stored aborts its batch, never stored unenriched', async () => {
+    const a = await claimed();
+    await commit(a, [upsert('k1', 1, '2026-11-01T00:10:00.000Z', '2026-11-01T00:10:00.000Z')], 2);
+    const repeat = {
+      ...upsert('k1', 2, '2026-11-01T00:20:00.000Z', '2026-11-01T00:30:00.000Z'),
+      stored: true,
+    };
+    const fresh = upsert('k2', 1, '2026-11-01T00:20:00.000Z', '2026-11-01T00:20:00.000Z');
+    expect(await commit(a, [repeat, fresh], 3)).toEqual({ committed: true, inserted: 1 });
+    expect(await pendingMerges()).toBe(1);
+    const missing = {
+      ...upsert('k3', 1, '2026-11-01T00:40:00.000Z', '2026-11-01T00:40:00.000Z'),
+      stored: true,
+    };
+    const other = upsert('k4', 1, '2026-11-01T00:40:00.000Z', '2026-11-01T00:40:00.000Z');
+    await expect(commit(a, [other, missing], 4)).rejects.toThrow(/key k3 of an earlier batch is not stored/);
+    expect(await stored('k3')).toBeUndefined();
+    expect(await stored('k4')).toBeUndefined();
+    expect(await pendingMerges()).toBe(1);
+    expect((await repo.getRawReport(a)).linesDone).toBe(3);
+    expect(await repo.finishRawReport(a, 'w1', done)).toBe(true);
+    expect(await stored('k1')).toMatchObject({ count: 3, last: '2026-11-01T00:30:00.000Z' });
+  });
+
   it('a dead-letter retry (no checkpoint) into a finished report merges at once: nothing is left to fold', async () => {
     const a = await claimed();
     await commit(a, [upsert('k1', 2, '2026-11-01T00:10:00.000Z', '2026-11-01T00:10:00.000Z')], 2);

@@ -5,6 +5,7 @@ import { ipToKey } from '../../core/directory/network-keys.ts';
 import type {
   BatchResult,
   BatchWrite,
+  DeadLetterInput,
   DeadLetterRecord,
   EventUpsert,
   FeedStateRecord,
@@ -211,12 +212,73 @@ function isRetryable(e: unknown): boolean {
 class LostClaim extends Error {}
 
 /**
- * `commitBatch` on a SQLite connection, synchronous: one IMMEDIATE transaction; a lost claim
- * comes back as `committed: false`. Used on the caller's connection and in the writer thread.
+ * A batch as the SQLite writer takes it: the upserts as parallel arrays, and the row values of
+ * those that may be new (WIDTH values each, in ALL_COLUMNS order) in one flat array. Built on the
+ * caller's thread (`packBatch`); a batch handed to the writer thread is copied in this form, a few
+ * arrays of strings and numbers instead of an object per event.
  */
-export function writeSqliteBatchTransaction(handle: SQLite.Database): (batch: BatchWrite) => BatchResult {
+export interface PackedBatch {
+  reportId: number;
+  workerId: string;
+  feed: string;
+  at: string;
+  linesDone: number | null;
+  eventsProduced: number;
+  keys: string[];
+  counts: number[];
+  firstSeen: string[];
+  lastSeen: string[];
+  /** Per upsert: where its values start in `rows`, or -1 for a key the report stored already. */
+  rowAt: number[];
+  rows: unknown[];
+  deadLetters: DeadLetterInput[];
+}
+
+export function packBatch(b: BatchWrite): PackedBatch {
+  const n = b.events.length;
+  const keys: string[] = new Array(n);
+  const counts: number[] = new Array(n);
+  const firstSeen: string[] = new Array(n);
+  const lastSeen: string[] = new Array(n);
+  const rowAt: number[] = new Array(n);
+  const rows: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const u = b.events[i]!;
+    keys[i] = u.dedupKey;
+    counts[i] = u.count;
+    firstSeen[i] = u.firstSeen;
+    lastSeen[i] = u.lastSeen;
+    if (u.stored) rowAt[i] = -1;
+    else {
+      rowAt[i] = rows.length;
+      pushRowValues(rows, u, b.reportId, b.feed, b.at);
+    }
+  }
+  return {
+    reportId: b.reportId,
+    workerId: b.workerId,
+    feed: b.feed,
+    at: b.at,
+    linesDone: b.linesDone,
+    eventsProduced: b.eventsProduced,
+    keys,
+    counts,
+    firstSeen,
+    lastSeen,
+    rowAt,
+    rows,
+    deadLetters: b.deadLetters,
+  };
+}
+
+/**
+ * One IMMEDIATE transaction per batch on a SQLite connection. A claim lost meanwhile (another
+ * worker took the report over) comes back as `committed: false`. Used on the caller's connection
+ * and in the writer thread.
+ */
+export function writeSqliteBatchTransaction(handle: SQLite.Database): (batch: PackedBatch) => BatchResult {
   const st = prepareSqlite(handle);
-  const tx = handle.transaction((b: BatchWrite) => writeSqliteBatch(st, b));
+  const tx = handle.transaction((b: PackedBatch) => writeSqliteBatch(st, b));
   return (batch) => {
     try {
       return tx.immediate(batch);
@@ -297,7 +359,7 @@ function prepareSqlite(handle: SQLite.Database): SqliteStatements {
  * full row) and record the report's share of each new row. A dead-letter retry (it moves no
  * checkpoint) writes into a finished report and merges at once.
  */
-function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
+function writeSqliteBatch(st: SqliteStatements, b: PackedBatch): BatchResult {
   if (b.linesDone !== null) {
     const res = st.checkpoint.run(
       b.linesDone,
@@ -311,18 +373,18 @@ function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
   } else {
     st.touch.run(b.eventsProduced, b.deadLetters.length, b.reportId);
   }
-  const events = b.events;
+  const all = b.keys;
   const existing = new Map<string, number>();
   const keys: string[] = [];
   let i = 0;
-  for (; i + FIND_ROWS <= events.length; i += FIND_ROWS) {
+  for (; i + FIND_ROWS <= all.length; i += FIND_ROWS) {
     keys.length = 0;
-    for (let j = i; j < i + FIND_ROWS; j++) keys.push(events[j]!.dedupKey);
+    for (let j = i; j < i + FIND_ROWS; j++) keys.push(all[j]!);
     // rows as [id, dedup_key] arrays: no object per row
     for (const r of st.find.all(keys) as [number, string][]) existing.set(r[1], r[0]);
   }
-  for (; i < events.length; i++) {
-    const r = st.findOne.get(events[i]!.dedupKey) as { id: number; dedup_key: string } | undefined;
+  for (; i < all.length; i++) {
+    const r = st.findOne.get(all[i]!) as { id: number; dedup_key: string } | undefined;
     if (r) existing.set(r.dedup_key, r.id);
   }
   const src: unknown[] = [];
@@ -337,18 +399,22 @@ function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
       n = 0;
     }
   };
-  const fresh: EventUpsert[] = [];
+  /** Indexes of the upserts to insert. */
+  const fresh: number[] = [];
   // a dead-letter retry (no checkpoint) writes into a finished report, which is never folded
   // again: its few merges go straight into the rows and the report's shares
   const direct = b.linesDone === null;
-  for (const u of events) {
-    const id = existing.get(u.dedupKey);
-    if (id === undefined) fresh.push(u);
-    else if (direct) {
-      st.merge.run(u.count, u.firstSeen, u.lastSeen, id);
-      addSource(id, u.count);
+  for (let u = 0; u < all.length; u++) {
+    const id = existing.get(all[u]!);
+    if (id === undefined) {
+      // stored by an earlier batch of this report, so it must be there: never store it unenriched
+      if (b.rowAt[u] === -1) throw new Error(`events: key ${all[u]} of an earlier batch is not stored`);
+      fresh.push(u);
+    } else if (direct) {
+      st.merge.run(b.counts[u], b.firstSeen[u], b.lastSeen[u], id);
+      addSource(id, b.counts[u]!);
     } else {
-      merges.push(b.reportId, id, u.count, u.firstSeen, u.lastSeen);
+      merges.push(b.reportId, id, b.counts[u], b.firstSeen[u], b.lastSeen[u]);
       if (++m === MERGE_ROWS) {
         st.merges.run(merges);
         merges.length = 0;
@@ -362,19 +428,23 @@ function writeSqliteBatch(st: SqliteStatements, b: BatchWrite): BatchResult {
   // follow from the last one without RETURNING (which cost ~7 µs a row); the first and last ids
   // are checked against their keys all the same, so a surprise aborts the batch, never misfiles.
   const params: unknown[] = [];
-  const insertRows = (stmt: SQLite.Statement, from: number, rows: number) => {
+  const rows = b.rows;
+  const insertRows = (stmt: SQLite.Statement, from: number, count: number) => {
     params.length = 0;
-    for (let j = from; j < from + rows; j++) pushRowValues(params, fresh[j]!, b.reportId, b.feed, b.at);
+    for (let j = from; j < from + count; j++) {
+      const at = b.rowAt[fresh[j]!]!;
+      for (let c = 0; c < WIDTH; c++) params.push(rows[at + c]);
+    }
     const info = stmt.run(params);
     const last = Number(info.lastInsertRowid);
-    const first = last - rows + 1;
+    const first = last - count + 1;
     if (
-      info.changes !== rows ||
-      st.keyOfId.get(first) !== fresh[from]!.dedupKey ||
-      st.keyOfId.get(last) !== fresh[from + rows - 1]!.dedupKey
+      info.changes !== count ||
+      st.keyOfId.get(first) !== all[fresh[from]!] ||
+      st.keyOfId.get(last) !== all[fresh[from + count - 1]!]
     )
       throw new Error('events insert: the new rows did not get consecutive ids');
-    for (let j = 0; j < rows; j++) addSource(first + j, fresh[from + j]!.count);
+    for (let j = 0; j < count; j++) addSource(first + j, b.counts[fresh[from + j]!]!);
   };
   let k = 0;
   for (; k + SQLITE_ROWS <= fresh.length; k += SQLITE_ROWS) insertRows(st.insert, k, SQLITE_ROWS);
@@ -420,6 +490,9 @@ async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchR
       events.map((u) => u.dedupKey),
     );
     let fresh = events.filter((u) => !existing.has(u.dedupKey));
+    // stored by an earlier batch of this report, so it must be there: never store it unenriched
+    const lost = fresh.find((u) => u.stored);
+    if (lost) throw new Error(`events: key ${lost.dedupKey} of an earlier batch is not stored`);
     const newIds: number[] = [];
     const newCounts: number[] = [];
     if (fresh.length > 0) {
@@ -609,7 +682,7 @@ export function createPipelineRepository(
   const handle = database.sqlite;
   const mode = options.writerThread ?? 'never';
   const threaded = handle !== null && mode !== 'never' && !handle.memory && handle.name !== '';
-  let writeHere: ((batch: BatchWrite) => BatchResult) | null = null;
+  let writeHere: ((batch: PackedBatch) => BatchResult) | null = null;
   let thread: PipelineWriterThread | null = null;
   let lastReport = -1;
   /** Set while this repository has the events table's secondary indexes set aside. */
@@ -850,13 +923,14 @@ export function createPipelineRepository(
           await whenSqliteIdle(handle);
           deferred = deferIndexesIfEmpty(handle, EVENT_TABLES);
         }
+        const packed = packBatch(batch);
         if (threaded && (mode === 'always' || again || thread)) {
           thread ??= startPipelineWriterThread(handle.name);
-          return thread.write(batch);
+          return thread.write(packed);
         }
         await whenSqliteIdle(handle);
         writeHere ??= writeSqliteBatchTransaction(handle);
-        return writeHere(batch);
+        return writeHere(packed);
       }
       for (let attempt = 0; ; attempt++) {
         try {

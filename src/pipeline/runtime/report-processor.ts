@@ -264,7 +264,10 @@ export function createReportProcessor(deps: ProcessorDeps) {
         fresh = [];
         const events: FeedEvent[] = [];
         for (const u of upserts) {
-          if (storedKeys.has(u.dedupKey)) continue;
+          if (storedKeys.has(u.dedupKey)) {
+            u.stored = true;
+            continue;
+          }
           fresh.push(u);
           events.push(u.event);
           // counted as stored from here on: if this batch is not stored, neither is any after it

@@ -44,6 +44,11 @@ export interface EventUpsert {
   lastSeen: string;
   /** The enriched event (of the first occurrence); `time.source` set. */
   event: FeedEvent;
+  /**
+   * An earlier batch of the same report stored this key already: the row exists and this is only
+   * a merge (count, first and last seen). Its `event` is then not enriched, and never stored.
+   */
+  stored?: boolean;
 }
 
 export interface DeadLetterInput {
