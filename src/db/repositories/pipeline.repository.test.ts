@@ -217,7 +217,7 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     expect(await stored('k3')).toBeUndefined();
     expect(await stored('k4')).toBeUndefined();
     expect(await pendingMerges()).toBe(1);
-    expect((await repo.getRawReport(a)).linesDone).toBe(3);
+    expect((await repo.getRawReport(a))?.linesDone).toBe(3);
     expect(await repo.finishRawReport(a, 'w1', done)).toBe(true);
     expect(await stored('k1')).toMatchObject({ count: 3, last: '2026-11-01T00:30:00.000Z' });
   });
