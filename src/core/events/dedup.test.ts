@@ -223,6 +223,25 @@ describe('createDedupKeySet', () => {
     expect(set.size).toBe(1);
   });
 
+  it('records an id per key once known, and forgets it with the key', () => {
+    const set = createDedupKeySet(4);
+    const [a, b, c] = ['a', 'b', 'c'].map(fnv1a64) as [string, string, string];
+    set.add(a);
+    set.add(b);
+    expect(set.idOf(a)).toBe(0); // stored, id not known yet
+    set.setId(a, 41);
+    set.setId(b, 2 ** 32); // too large to record: stays unknown
+    set.setId(c, 7); // not in the set: nothing recorded
+    expect([set.idOf(a), set.idOf(b), set.idOf(c)]).toEqual([41, 0, 0]);
+    set.add(a); // added again: keeps its id
+    expect(set.idOf(a)).toBe(41);
+    for (let i = 0; i < 20; i++) set.add(fnv1a64(`x${i}`));
+    expect(set.resets).toBe(1);
+    expect(set.idOf(a)).toBe(0);
+    set.add(a);
+    expect(set.idOf(a)).toBe(0); // a new entry in a reused slot has no id of its own
+  });
+
   it('ignores anything that is not a dedup key', () => {
     const set = createDedupKeySet(4);
     for (const k of ['', 'xyz', '0123456789ABCDEF', '0123456789abcdef0']) {

@@ -88,20 +88,20 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
 
   it('a merge stays pending until its report is done, then count, span and share move at once', async () => {
     const a = await claimed();
-    expect(
-      await commit(a, [upsert('k1', 2, '2026-11-01T00:10:00.000Z', '2026-11-01T00:20:00.000Z')], 2),
-    ).toEqual({
-      committed: true,
-      inserted: 1,
-    });
+    const first = await commit(
+      a,
+      [upsert('k1', 2, '2026-11-01T00:10:00.000Z', '2026-11-01T00:20:00.000Z')],
+      2,
+    );
     // the same report meets its own event again in a later batch
-    expect(
-      await commit(a, [upsert('k1', 1, '2026-11-01T00:30:00.000Z', '2026-11-01T00:30:00.000Z')], 3),
-    ).toEqual({
-      committed: true,
-      inserted: 0,
-    });
+    const again = await commit(
+      a,
+      [upsert('k1', 1, '2026-11-01T00:30:00.000Z', '2026-11-01T00:30:00.000Z')],
+      3,
+    );
     const k1 = (await stored('k1'))!;
+    expect(first).toEqual({ committed: true, inserted: 1, ids: [k1.id] });
+    expect(again).toEqual({ committed: true, inserted: 0, ids: [k1.id] });
     expect(k1).toMatchObject({ count: 2, last: '2026-11-01T00:20:00.000Z' });
     expect(await pendingMerges()).toBe(1);
     expect(await repo.finishRawReport(a, 'w1', done)).toBe(true);
@@ -206,20 +206,34 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       stored: true,
     };
     const fresh = upsert('k2', 1, '2026-11-01T00:20:00.000Z', '2026-11-01T00:20:00.000Z');
-    expect(await commit(a, [repeat, fresh], 3)).toEqual({ committed: true, inserted: 1 });
+    const k1 = (await stored('k1'))!;
+    const second = await commit(a, [repeat, fresh], 3);
+    expect(second).toEqual({ committed: true, inserted: 1, ids: [k1.id, (await stored('k2'))!.id] });
     expect(await pendingMerges()).toBe(1);
+    // a repeat with its id: merged into that row without a look-up by key (here a key the row
+    // does not have, which a look-up would not find: only the id is used)
+    const byId = {
+      ...upsert('k-unknown', 1, '2026-11-01T00:35:00.000Z', '2026-11-01T00:35:00.000Z'),
+      stored: true,
+    };
+    expect(await commit(a, [{ ...byId, id: k1.id }], 4)).toEqual({
+      committed: true,
+      inserted: 0,
+      ids: [k1.id],
+    });
+    expect(await pendingMerges()).toBe(2);
     const missing = {
       ...upsert('k3', 1, '2026-11-01T00:40:00.000Z', '2026-11-01T00:40:00.000Z'),
       stored: true,
     };
     const other = upsert('k4', 1, '2026-11-01T00:40:00.000Z', '2026-11-01T00:40:00.000Z');
-    await expect(commit(a, [other, missing], 4)).rejects.toThrow(/key k3 of an earlier batch is not stored/);
+    await expect(commit(a, [other, missing], 5)).rejects.toThrow(/key k3 of an earlier batch is not stored/);
     expect(await stored('k3')).toBeUndefined();
     expect(await stored('k4')).toBeUndefined();
-    expect(await pendingMerges()).toBe(1);
-    expect((await repo.getRawReport(a))?.linesDone).toBe(3);
+    expect(await pendingMerges()).toBe(2);
+    expect((await repo.getRawReport(a))?.linesDone).toBe(4);
     expect(await repo.finishRawReport(a, 'w1', done)).toBe(true);
-    expect(await stored('k1')).toMatchObject({ count: 3, last: '2026-11-01T00:30:00.000Z' });
+    expect(await stored('k1')).toMatchObject({ count: 4, last: '2026-11-01T00:35:00.000Z' });
   });
 
   it('a dead-letter retry (no checkpoint) into a finished report merges at once: nothing is left to fold', async () => {
@@ -240,7 +254,7 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       ],
       deadLetters: [],
     });
-    expect(r).toEqual({ committed: true, inserted: 1 });
+    expect(r).toEqual({ committed: true, inserted: 1, ids: [k1.id, (await stored('k4'))!.id] });
     expect(await pendingMerges()).toBe(0);
     expect(await stored('k1')).toMatchObject({
       count: 4,

@@ -230,6 +230,8 @@ export interface PackedBatch {
   lastSeen: string[];
   /** Per upsert: where its values start in `rows`, or -1 for a key the report stored already. */
   rowAt: number[];
+  /** Per upsert: its event's id when the worker knows it, else 0. */
+  ids: number[];
   rows: unknown[];
   deadLetters: DeadLetterInput[];
 }
@@ -241,6 +243,7 @@ export function packBatch(b: BatchWrite): PackedBatch {
   const firstSeen: string[] = new Array(n);
   const lastSeen: string[] = new Array(n);
   const rowAt: number[] = new Array(n);
+  const ids: number[] = new Array(n);
   const rows: unknown[] = [];
   for (let i = 0; i < n; i++) {
     const u = b.events[i]!;
@@ -248,6 +251,7 @@ export function packBatch(b: BatchWrite): PackedBatch {
     counts[i] = u.count;
     firstSeen[i] = u.firstSeen;
     lastSeen[i] = u.lastSeen;
+    ids[i] = u.id ?? 0;
     if (u.stored) rowAt[i] = -1;
     else {
       rowAt[i] = rows.length;
@@ -266,6 +270,7 @@ export function packBatch(b: BatchWrite): PackedBatch {
     firstSeen,
     lastSeen,
     rowAt,
+    ids,
     rows,
     deadLetters: b.deadLetters,
   };
@@ -374,19 +379,24 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch): BatchResult {
     st.touch.run(b.eventsProduced, b.deadLetters.length, b.reportId);
   }
   const all = b.keys;
+  // each upsert's id: given (a repeat whose id the worker knows) or looked up by key; 0: new
+  const ids = b.ids.slice();
+  const unknown: number[] = [];
+  for (let u = 0; u < all.length; u++) if (ids[u] === 0) unknown.push(u);
   const existing = new Map<string, number>();
   const keys: string[] = [];
   let i = 0;
-  for (; i + FIND_ROWS <= all.length; i += FIND_ROWS) {
+  for (; i + FIND_ROWS <= unknown.length; i += FIND_ROWS) {
     keys.length = 0;
-    for (let j = i; j < i + FIND_ROWS; j++) keys.push(all[j]!);
+    for (let j = i; j < i + FIND_ROWS; j++) keys.push(all[unknown[j]!]!);
     // rows as [id, dedup_key] arrays: no object per row
     for (const r of st.find.all(keys) as [number, string][]) existing.set(r[1], r[0]);
   }
-  for (; i < all.length; i++) {
-    const r = st.findOne.get(all[i]!) as { id: number; dedup_key: string } | undefined;
+  for (; i < unknown.length; i++) {
+    const r = st.findOne.get(all[unknown[i]!]!) as { id: number; dedup_key: string } | undefined;
     if (r) existing.set(r.dedup_key, r.id);
   }
+  for (const u of unknown) ids[u] = existing.get(all[u]!) ?? 0;
   const src: unknown[] = [];
   let n = 0;
   const merges: unknown[] = [];
@@ -405,8 +415,8 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch): BatchResult {
   // again: its few merges go straight into the rows and the report's shares
   const direct = b.linesDone === null;
   for (let u = 0; u < all.length; u++) {
-    const id = existing.get(all[u]!);
-    if (id === undefined) {
+    const id = ids[u]!;
+    if (id === 0) {
       // stored by an earlier batch of this report, so it must be there: never store it unenriched
       if (b.rowAt[u] === -1) throw new Error(`events: key ${all[u]} of an earlier batch is not stored`);
       fresh.push(u);
@@ -444,14 +454,17 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch): BatchResult {
       st.keyOfId.get(last) !== all[fresh[from + count - 1]!]
     )
       throw new Error('events insert: the new rows did not get consecutive ids');
-    for (let j = 0; j < count; j++) addSource(first + j, b.counts[fresh[from + j]!]!);
+    for (let j = 0; j < count; j++) {
+      ids[fresh[from + j]!] = first + j;
+      addSource(first + j, b.counts[fresh[from + j]!]!);
+    }
   };
   let k = 0;
   for (; k + SQLITE_ROWS <= fresh.length; k += SQLITE_ROWS) insertRows(st.insert, k, SQLITE_ROWS);
   for (; k < fresh.length; k++) insertRows(st.insertOne, k, 1);
   for (let j = 0; j < n; j++) st.sourceOne.run(src[j * 3], src[j * 3 + 1], src[j * 3 + 2]);
   for (const d of b.deadLetters) st.deadLetter.run(b.reportId, b.feed, d.line, d.raw, d.error, b.at);
-  return { committed: true, inserted: fresh.length };
+  return { committed: true, inserted: fresh.length, ids };
 }
 
 async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchResult> {
@@ -480,21 +493,27 @@ async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchR
       .execute();
   }
   let inserted = 0;
+  let ids: number[] = [];
   if (b.events.length > 0) {
     // Sorted keys: concurrent workers take the unique index's locks in one order (no deadlock cycles).
     const events = [...b.events].sort((x, y) =>
       x.dedupKey < y.dedupKey ? -1 : x.dedupKey > y.dedupKey ? 1 : 0,
     );
-    const existing = await findPgIds(
+    // the ids the worker knows (repeats of this report's events) need no look-up
+    const existing = new Map<string, number>();
+    for (const u of events) if (u.id) existing.set(u.dedupKey, u.id);
+    for (const [k, id] of await findPgIds(
       trx,
-      events.map((u) => u.dedupKey),
-    );
+      events.filter((u) => !u.id).map((u) => u.dedupKey),
+    ))
+      existing.set(k, id);
     let fresh = events.filter((u) => !existing.has(u.dedupKey));
     // stored by an earlier batch of this report, so it must be there: never store it unenriched
     const lost = fresh.find((u) => u.stored);
     if (lost) throw new Error(`events: key ${lost.dedupKey} of an earlier batch is not stored`);
     const newIds: number[] = [];
     const newCounts: number[] = [];
+    const insertedIds = new Map<string, number>();
     if (fresh.length > 0) {
       const columns: unknown[][] = ALL_COLUMNS.map(() => new Array(fresh.length));
       for (let r = 0; r < fresh.length; r++) {
@@ -513,6 +532,7 @@ async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchR
       for (const u of fresh) freshByKey.set(u.dedupKey, u);
       for (const r of returned.rows) {
         newIds.push(Number(r.id));
+        insertedIds.set(r.dedup_key, Number(r.id));
         newCounts.push(freshByKey.get(r.dedup_key)!.count);
         freshByKey.delete(r.dedup_key);
       }
@@ -539,6 +559,7 @@ async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchR
         trx,
       );
     }
+    ids = b.events.map((u) => existing.get(u.dedupKey) ?? insertedIds.get(u.dedupKey)!);
     const merged = events.filter((u) => existing.has(u.dedupKey));
     if (merged.length > 0 && b.linesDone === null) {
       // a dead-letter retry into a finished report (never folded again): merged at once, in id order
@@ -573,7 +594,7 @@ async function writePgBatch(trx: Transaction<DB>, b: BatchWrite): Promise<BatchR
       from unnest(${b.deadLetters.map((d) => d.line)}::int8[], ${b.deadLetters.map((d) => d.raw)}::text[],
         ${b.deadLetters.map((d) => d.error)}::text[]) as t(l, r, e)`.execute(trx);
   }
-  return { committed: true, inserted };
+  return { committed: true, inserted, ids };
 }
 
 /** Ids of the stored events with these dedup keys (PostgreSQL). */

@@ -306,17 +306,36 @@ describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
     // the first batch stores 100 keys, the second 50 new ones and 50 repeats, the third repeats only
     await pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content: lines(300, { bots: 150 }) });
     const seen: string[][] = [];
+    const idOf = new Map<string, number | undefined>();
+    // what the store is handed: the repeats, and which of them come with their row's id
+    const handed: { stored: number; withId: number }[] = [];
+    const spy: PipelineService = {
+      ...pipeline,
+      commitBatch: async (b) => {
+        const stored = b.events.filter((u) => u.stored);
+        handed.push({ stored: stored.length, withId: stored.filter((u) => u.id !== undefined).length });
+        return pipeline.commitBatch(b);
+      },
+    };
     await createPipelineWorker({
-      ...deps(pipeline, 100),
+      ...deps(spy, 100),
       afterBatch: async (events) => {
         seen.push(events.map((e) => e.dedupKey));
+        for (const e of events) idOf.set(e.dedupKey, e.id);
       },
     }).drain();
     expect(seen.map((keys) => keys.length)).toEqual([100, 50]);
     expect(new Set(seen.flat()).size).toBe(150);
-    const stored = await t.db.selectFrom('events').select(['dedup_key', 'count']).execute();
+    const stored = await t.db.selectFrom('events').select(['id', 'dedup_key', 'count']).execute();
     expect(new Set(seen.flat())).toEqual(new Set(stored.map((r) => r.dedup_key)));
     expect(stored.every((r) => r.count === 2)).toBe(true);
+    // the rules get each event's id (no look-up by key), and so do the store's later repeats
+    for (const r of stored) expect(idOf.get(r.dedup_key)).toBe(Number(r.id));
+    expect(handed).toEqual([
+      { stored: 0, withId: 0 },
+      { stored: 50, withId: 50 },
+      { stored: 100, withId: 100 },
+    ]);
   });
 
   it('enriches each key once per report: repeats of a stored key skip the enriching experts', async () => {

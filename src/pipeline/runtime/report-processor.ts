@@ -30,7 +30,7 @@ export interface ProcessorDeps {
    * each key once per report (a repeat of a key the report stored already is not passed again).
    * A failure is reported through `onAfterBatchError` and never undoes the stored batch.
    */
-  afterBatch?: (events: readonly { dedupKey: string; event: FeedEvent }[]) => Promise<unknown>;
+  afterBatch?: (events: readonly { dedupKey: string; event: FeedEvent; id?: number }[]) => Promise<unknown>;
   onAfterBatchError?: (error: unknown) => void;
 }
 
@@ -293,6 +293,12 @@ export function createReportProcessor(deps: ProcessorDeps) {
         const badLines = new Set(p.invalid.map((d) => d.line));
         for (const l of p.lines) if (!badLines.has(l)) options.onLineOutcome?.(l, true, null);
       }
+      // the repeats' ids, known since the batches before this one were stored: no look-up
+      for (const u of p.upserts) {
+        if (!u.stored) continue;
+        const id = storedKeys.idOf(u.dedupKey);
+        if (id !== 0) u.id = id;
+      }
       const committing = deps.pipeline.commitBatch({
         reportId: report.id,
         workerId: options.workerId,
@@ -321,6 +327,12 @@ export function createReportProcessor(deps: ProcessorDeps) {
       inflight = null;
       const result = await b.commit;
       if (!result.committed) return false;
+      if (result.ids)
+        for (let i = 0; i < b.upserts.length; i++) {
+          const u = b.upserts[i]!;
+          u.id = result.ids[i]!;
+          storedKeys.setId(u.dedupKey, u.id);
+        }
       if (deps.afterBatch) {
         if (b.fresh.length > 0) await runRules(b.fresh);
         // the rules' checkpoint: a worker that dies before it moves reruns them on resume

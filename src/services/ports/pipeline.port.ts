@@ -49,6 +49,8 @@ export interface EventUpsert {
    * a merge (count, first and last seen). Its `event` is then not enriched, and never stored.
    */
   stored?: boolean;
+  /** The stored event's id, when the worker knows it (a repeat): the store needs no look-up. */
+  id?: number;
 }
 
 export interface DeadLetterInput {
@@ -83,6 +85,8 @@ export interface BatchResult {
   committed: boolean;
   /** Rows newly inserted (the rest merged into existing events). */
   inserted: number;
+  /** The event id of each upsert, in the batch's order (when committed). */
+  ids?: number[];
 }
 
 export interface ClaimRequest {
