@@ -12,7 +12,7 @@ import {
 } from '../../services/pipeline.service.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/db.ts';
 import { parseFeedsConfig, type FeedsConfig } from '../config/feeds.config.ts';
-import { createReportProcessor, MAX_ATTEMPTS, NO_EXPERTS } from './report-processor.ts';
+import { createReportProcessor, keySetSlotsLog2, MAX_ATTEMPTS, NO_EXPERTS } from './report-processor.ts';
 import { retryDeadLetters } from './retry.ts';
 import { testLinesParser } from './test-parser.ts';
 import { createPipelineWorker } from './worker.ts';
@@ -336,6 +336,17 @@ describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
       { stored: 50, withId: 50 },
       { stored: 100, withId: 100 },
     ]);
+  });
+
+  it('sizes the stored-key set by the report: small for a small one, at most 2^20 slots', () => {
+    expect(keySetSlotsLog2(0)).toBe(10);
+    expect(keySetSlotsLog2(20_000)).toBe(10); // 625 lines at most: 1,024 slots hold 716 keys
+    expect(keySetSlotsLog2(40_000)).toBe(11);
+    // every line of a report fits while the set may grow: slots × 0.7 ≥ bytes / 32
+    for (const bytes of [1e5, 3e5, 1e6, 5e6, 1.6e7])
+      expect(2 ** keySetSlotsLog2(bytes) * 0.7).toBeGreaterThanOrEqual(bytes / 32);
+    expect(keySetSlotsLog2(35_000_000)).toBe(20);
+    expect(keySetSlotsLog2(10e9)).toBe(20);
   });
 
   it('enriches each key once per report: repeats of a stored key skip the enriching experts', async () => {

@@ -72,6 +72,16 @@ export const NO_EXPERTS: ExpertChain = {
 };
 
 const DEFAULT_BATCH = 10_000;
+
+/**
+ * The size of a report's stored-key set (log2 of its slots): room for one key per 32 bytes of the
+ * report (no feed line is shorter), from 1,024 slots (a tiny report) to 2^20 (13 MiB, ~730,000
+ * keys: a bigger report's keys beyond that start the set again).
+ */
+export function keySetSlotsLog2(bytes: number): number {
+  const keys = Math.max(1, bytes / 32);
+  return Math.min(20, Math.max(10, Math.ceil(Math.log2(keys / 0.7))));
+}
 /** A report claimed more often than this (its workers keep dying) fails instead of looping. */
 export const MAX_ATTEMPTS = 5;
 const Z_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -196,7 +206,7 @@ export function createReportProcessor(deps: ProcessorDeps) {
     // enrichment already, so it skips the `enrich` experts and the rules (which saw the event when
     // it was stored). Unless the feed's own dedup fields include an enriched one: then every event
     // is enriched before its key is known.
-    const storedKeys = createDedupKeySet();
+    const storedKeys = createDedupKeySet(keySetSlotsLog2(report.bytes));
     const keyedLate = (feed.dedup.fields ?? []).some((f) => chain.enriches(f));
 
     let bytesRead = 0;
