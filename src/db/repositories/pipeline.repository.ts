@@ -217,13 +217,7 @@ class LostClaim extends Error {}
  * caller's thread (`packBatch`); a batch handed to the writer thread is copied in this form, a few
  * arrays of strings and numbers instead of an object per event.
  */
-export interface PackedBatch {
-  reportId: number;
-  workerId: string;
-  feed: string;
-  at: string;
-  linesDone: number | null;
-  eventsProduced: number;
+export interface PackedBatch extends Omit<BatchWrite, 'events'> {
   keys: string[];
   counts: number[];
   firstSeen: string[];
@@ -233,7 +227,6 @@ export interface PackedBatch {
   /** Per upsert: its event's id when the worker knows it, else 0. */
   ids: number[];
   rows: unknown[];
-  deadLetters: DeadLetterInput[];
 }
 
 export function packBatch(b: BatchWrite): PackedBatch {
