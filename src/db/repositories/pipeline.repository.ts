@@ -5,7 +5,6 @@ import { ipToKey } from '../../core/directory/network-keys.ts';
 import type {
   BatchResult,
   BatchWrite,
-  DeadLetterInput,
   DeadLetterRecord,
   EventUpsert,
   FeedStateRecord,
