@@ -13,6 +13,7 @@ import * as m0009 from './migrations/0009_create_pipeline.ts';
 import * as m0010 from './migrations/0010_create_malware_families.ts';
 import * as m0011 from './migrations/0011_create_event_merges.ts';
 import * as m0012 from './migrations/0012_add_rules_line.ts';
+import * as m0013 from './migrations/0013_narrow_observable_value_index.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_create_malware_families': m0010,
   '0011_create_event_merges': m0011,
   '0012_add_rules_line': m0012,
+  '0013_narrow_observable_value_index': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

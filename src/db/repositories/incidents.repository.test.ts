@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
 import type { Scope } from '../../core/auth/actor.ts';
 import {
   COUNT_CAP,
@@ -182,6 +183,87 @@ describe.each(DIALECTS)('incidents repository on %s', (dialect) => {
       { kind: 'url', ip_key: null, domain_key: 'com.example.evil.cdn.' },
       { kind: 'ipv4', ip_key: '00000000000000000000ffffc0000201', domain_key: null },
     ]);
+  });
+
+  it('finds incidents by URL, e-mail, hash and exact domain through the index of non-IP values', async () => {
+    const inc = await t.db
+      .insertInto('incidents')
+      .values(incidentRow(900_001, { title: 'by value', branch_code: 'CN-BJ' }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const incidentId = Number(inc.id);
+    const hash = 'a'.repeat(64);
+    await repo.transaction((tx) =>
+      tx.insertReport(
+        {
+          trackingNumber: '2007-VALUE-00001',
+          statusSecretHash: 'x',
+          channel: 'web',
+          reporterType: 'individual',
+          reporterName: '',
+          reporterEmail: '',
+          reporterPhone: '',
+          reporterOrgId: null,
+          receivedAt: NOW,
+          subject: 'values',
+          description: '',
+          category: 'phishing',
+          incidentId,
+          language: 'en',
+          meta: {},
+          createdBy: null,
+          createdAt: NOW,
+        },
+        [],
+        [
+          { kind: 'url', value: 'http://login.bank.example.net/verify' },
+          { kind: 'email', value: 'phisher@bank.example.net' },
+          { kind: 'sha256', value: hash },
+          { kind: 'domain', value: 'bank.example.net' },
+          { kind: 'ipv4', value: '198.51.100.77' },
+        ],
+      ),
+    );
+    // the compiled SQL of every query the repository runs, to ask SQLite for its plan
+    const compiled: { sql: string; parameters: readonly unknown[] }[] = [];
+    const capture: KyselyPlugin = {
+      transformQuery: (args) => {
+        compiled.push(t.db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const traced = createIncidentsRepository(t.db.withPlugin(capture));
+    const found = async (observable: string) => {
+      compiled.length = 0;
+      const page = await traced.searchIncidents(ALL, incidentQuerySchema.parse({ observable }), NOW);
+      return page.items.map((i) => i.id);
+    };
+    for (const observable of [
+      'http://login.bank.example.net/verify',
+      'hxxp://login[.]bank[.]example[.]net/verify',
+      'phisher@bank.example.net',
+      hash,
+      'bank.example.net',
+      '198.51.100.77',
+      '198.51.100.0/24',
+    ]) {
+      expect(await found(observable)).toEqual([incidentId]);
+      if (dialect === 'sqlite' && !observable.startsWith('198.')) {
+        // IP addresses are left out of the index; a search by value names the same term, so
+        // SQLite uses the partial index instead of reading every observable
+        const q = compiled.find((c) => c.sql.includes('from observables o'))!;
+        const plan = t.sqlite!.prepare(`explain query plan ${q.sql}`).all(...q.parameters) as {
+          detail: string;
+        }[];
+        const details = plan.map((r) => r.detail).join('\n');
+        if (observable !== 'bank.example.net') expect(details).toContain('observables_value_incident_idx');
+        expect(details).not.toMatch(/SCAN o\b|SCAN observables/);
+      }
+    }
+    expect(await found('http://login.bank.example.net/other')).toEqual([]);
+    expect(await found('example.net')).toEqual([incidentId]); // a domain finds its subdomains
+    expect(await found('b'.repeat(64))).toEqual([]);
   });
 
   it('rolls back every write of a failed transaction, audit rows included', async () => {

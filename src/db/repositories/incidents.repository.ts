@@ -208,6 +208,12 @@ function likeSql(dialect: Dialect, column: string, pattern: string) {
 }
 
 const SEVERITY_RANK = sql<number>`case incidents.severity when 'critical' then 3 when 'high' then 2 when 'medium' then 1 else 0 end`;
+/**
+ * The term of the partial index over observables by value (migration 0013), literal: SQLite uses a
+ * partial index only when the query repeats its term. IP addresses are searched by `ip_key`.
+ */
+const valueKindsSql = (alias: string) => sql.raw(`${alias}.kind not in ('ipv4', 'ipv6')`);
+
 const DUE_KEY = sql<string>`coalesce(incidents.due_at, '9999-12-31T23:59:59.999Z')`;
 
 interface Cursor {
@@ -407,13 +413,13 @@ export function createIncidentsRepository(db: Kysely<DB>): IncidentsPort {
           'incidents.id',
           'in',
           sql<number>`(select o.incident_id from observables o where o.domain_key >= ${m.start} and o.domain_key < ${m.end}
-            union select o2.incident_id from observables o2 where o2.kind = 'domain' and o2.value = ${exact})`,
+            union select o2.incident_id from observables o2 where o2.kind = 'domain' and o2.value = ${exact} and ${valueKindsSql('o2')})`,
         );
       } else {
         base = base.where(
           'incidents.id',
           'in',
-          sql<number>`(select o.incident_id from observables o where o.kind = ${m.kind} and o.value = ${m.value})`,
+          sql<number>`(select o.incident_id from observables o where o.kind = ${m.kind} and o.value = ${m.value} and ${valueKindsSql('o')})`,
         );
       }
     }
