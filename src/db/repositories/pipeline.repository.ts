@@ -122,13 +122,20 @@ function intOrNull(v: unknown): number | null {
 
 /** One events row as positional values in ALL_COLUMNS order. */
 function rowValues(u: EventUpsert, reportId: number, feed: string, at: string): unknown[] {
-  const out: unknown[] = [];
-  pushRowValues(out, u, reportId, feed, at);
+  const out: unknown[] = new Array(WIDTH);
+  writeRowValues(out, 0, u, reportId, feed, at);
   return out;
 }
 
-/** Appends one events row's values, in ALL_COLUMNS order, to `out`. */
-function pushRowValues(out: unknown[], u: EventUpsert, reportId: number, feed: string, at: string): void {
+/** Writes one events row's values, in ALL_COLUMNS order, into `out` from index `p`. */
+function writeRowValues(
+  out: unknown[],
+  p: number,
+  u: EventUpsert,
+  reportId: number,
+  feed: string,
+  at: string,
+): void {
   const e = u.event as Record<string, unknown>;
   let fields: Record<string, unknown> | null = null;
   for (const k in e) {
@@ -138,23 +145,21 @@ function pushRowValues(out: unknown[], u: EventUpsert, reportId: number, feed: s
     (fields ??= {})[k] = v;
   }
   const extra = (u.event as FeedEvent).extra;
-  out.push(
-    reportId,
-    u.line,
-    feed,
-    textOrNull(e['time.source']) ?? u.firstSeen,
-    u.firstSeen,
-    u.lastSeen,
-    u.count,
-    u.dedupKey,
-    keyOf(e['source.ip']),
-    keyOf(e['destination.ip']),
-    fields ? JSON.stringify(fields) : '{}',
-    extra && Object.keys(extra).length > 0 ? JSON.stringify(extra) : '{}',
-    at,
-  );
+  out[p++] = reportId;
+  out[p++] = u.line;
+  out[p++] = feed;
+  out[p++] = textOrNull(e['time.source']) ?? u.firstSeen;
+  out[p++] = u.firstSeen;
+  out[p++] = u.lastSeen;
+  out[p++] = u.count;
+  out[p++] = u.dedupKey;
+  out[p++] = keyOf(e['source.ip']);
+  out[p++] = keyOf(e['destination.ip']);
+  out[p++] = fields ? JSON.stringify(fields) : '{}';
+  out[p++] = extra && Object.keys(extra).length > 0 ? JSON.stringify(extra) : '{}';
+  out[p++] = at;
   for (const [, field, type] of FIELD_COLUMNS)
-    out.push(type === 'int8' ? intOrNull(e[field]) : textOrNull(e[field]));
+    out[p++] = type === 'int8' ? intOrNull(e[field]) : textOrNull(e[field]);
 }
 
 /** The stored row as the event the experts produced (its columns, `fields` and `extra`). */
@@ -236,7 +241,11 @@ export function packBatch(b: BatchWrite): PackedBatch {
   const lastSeen: string[] = new Array(n);
   const rowAt: number[] = new Array(n);
   const ids: number[] = new Array(n);
-  const rows: unknown[] = [];
+  let newRows = 0;
+  for (const u of b.events) if (!u.stored) newRows++;
+  // sized once and filled in place (an array grown by appending is copied each time it doubles)
+  const rows: unknown[] = new Array(newRows * WIDTH);
+  let filled = 0;
   for (let i = 0; i < n; i++) {
     const u = b.events[i]!;
     keys[i] = u.dedupKey;
@@ -246,8 +255,9 @@ export function packBatch(b: BatchWrite): PackedBatch {
     ids[i] = u.id ?? 0;
     if (u.stored) rowAt[i] = -1;
     else {
-      rowAt[i] = rows.length;
-      pushRowValues(rows, u, b.reportId, b.feed, b.at);
+      rowAt[i] = filled;
+      writeRowValues(rows, filled, u, b.reportId, b.feed, b.at);
+      filled += WIDTH;
     }
   }
   return {
@@ -429,13 +439,16 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch): BatchResult {
   // in VALUES order (max + 1 each; no other writer inside this IMMEDIATE transaction), so they
   // follow from the last one without RETURNING (which cost ~7 µs a row); the first and last ids
   // are checked against their keys all the same, so a surprise aborts the batch, never misfiles.
-  const params: unknown[] = [];
+  // one parameter array per statement size, filled in place (not regrown for every statement)
+  const many: unknown[] = new Array(SQLITE_ROWS * WIDTH);
+  const one: unknown[] = new Array(WIDTH);
   const rows = b.rows;
   const insertRows = (stmt: SQLite.Statement, from: number, count: number) => {
-    params.length = 0;
+    const params = count === 1 ? one : many;
+    let p = 0;
     for (let j = from; j < from + count; j++) {
       const at = b.rowAt[fresh[j]!]!;
-      for (let c = 0; c < WIDTH; c++) params.push(rows[at + c]);
+      for (let c = 0; c < WIDTH; c++) params[p++] = rows[at + c];
     }
     const info = stmt.run(params);
     const last = Number(info.lastInsertRowid);
