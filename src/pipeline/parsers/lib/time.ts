@@ -39,6 +39,20 @@ function isDigits(s: string, from: number, to: number): boolean {
  * (`YYYY-MM-DD`) is midnight UTC. Throws a FieldError naming `field` otherwise.
  */
 export function readUtcTime(field: string, v: string): string {
+  // a feed's lines come in time order, several a second: the same text as the line before
+  // gets the same string back (no new strings for the garbage collector)
+  if (v === lastIn) return lastOut;
+  const out = readUtcTimeUncached(field, v);
+  lastIn = v;
+  lastOut = out;
+  return out;
+}
+
+/** The last text readUtcTime read successfully, and its result. */
+let lastIn: string | null = null;
+let lastOut = '';
+
+function readUtcTimeUncached(field: string, v: string): string {
   // already canonical (`2021-03-04T00:00:00.000Z`, e.g. converted once by a schema conversion)
   if (
     v.length === 24 &&

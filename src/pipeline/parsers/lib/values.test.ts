@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileTimePattern, readEpochSeconds, readUtcTime, readWindowsFileTime } from './time.ts';
 import {
@@ -86,6 +87,25 @@ describe('times', () => {
     );
     expect(() => readUtcTime('time.source', '2021-01-01 24:00:00')).toThrow('is not a valid date and time');
     expect(() => readUtcTime('time.source', 'yesterday')).toThrow('is not a valid date and time');
+  });
+
+  it('gives a repeated time the same answer, and still refuses a bad one after a good one', () => {
+    const a = readUtcTime('t', '2026-11-01 08:00:01');
+    expect(readUtcTime('t', '2026-11-01 08:00:01')).toBe(a);
+    expect(readUtcTime('t', '2026-11-01 08:00:02')).toBe('2026-11-01T08:00:02.000Z');
+    expect(() => readUtcTime('time.source', '2026-11-01 08:00:61')).toThrow(
+      'time.source: "2026-11-01 08:00:61" is not a valid date and time',
+    );
+    expect(() => readUtcTime('time.source', '2026-11-01 08:00:61')).toThrow('is not a valid date and time');
+    expect(readUtcTime('t', '2026-11-01 08:00:02')).toBe('2026-11-01T08:00:02.000Z');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 86_399 }), { maxLength: 30 }), (seconds) => {
+        for (const sec of seconds) {
+          const iso = new Date(Date.UTC(2026, 10, 1) + sec * 1000).toISOString();
+          expect(readUtcTime('t', iso.slice(0, 19).replace('T', ' '))).toBe(iso);
+        }
+      }),
+    );
   });
 
   it('epoch seconds, Windows file times and patterns', () => {
