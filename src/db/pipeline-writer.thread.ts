@@ -22,8 +22,9 @@ export interface PipelineWriterThread {
 
 /**
  * Starts the pipeline writer thread on a SQLite file (db/pipeline-writer.worker.ts): batches are
- * copied to it packed (a few flat arrays, not an object per event) and committed in the order given, so the report processor can
- * parse and enrich the next batch while this one is written (two cores busy instead of one).
+ * copied to it packed (a few flat arrays, not an object per event) and committed in the order
+ * given, so the report processor can parse and enrich the next batch while this one is written
+ * (two cores busy instead of one).
  * The thread keeps the process alive only while a batch is in flight: an idle writer never holds
  * up the exit of a command that forgot to close it.
  */

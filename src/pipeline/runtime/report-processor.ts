@@ -11,8 +11,9 @@ import type { FeedParser, ParseOutcome } from '../parsers/types.ts';
  * events → identifying experts (url, taxonomy) → dedup key → in-batch merge → enriching experts
  * (geo, ASN, branch, contact) for the keys not yet stored during this report → one transaction per
  * batch (events upsert, per-report share, dead letters, checkpoint). Memory holds one chunk, one
- * batch and a bounded set of stored keys (8 MiB), whatever the report's size. A resumed report skips the lines at or below its checkpoint, so a worker killed
- * at any point leaves the same end result as an uninterrupted run.
+ * batch and a bounded set of stored keys (13 MiB at most), whatever the report's size. A resumed
+ * report skips the lines at or below its checkpoint, so a worker killed at any point leaves the
+ * same end result as an uninterrupted run.
  */
 
 export interface ProcessorDeps {
