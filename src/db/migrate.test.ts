@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
-import { migrateToLatest } from './migrate.ts';
+import { migrateTo, migrateToLatest } from './migrate.ts';
 
 describe.each(DIALECTS)('migrations on %s', (dialect) => {
   let t: TestDatabase;
@@ -57,5 +57,67 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
       t.db,
     );
     expect(Number(hit.rows[0]!.n)).toBe(2);
+  });
+
+  it('keeps reports, their ids and their references when tracking numbers move to a unique index (0014)', async () => {
+    const db = t.db;
+    await sql`insert into branches (code, name_zh, name_en) values ('CN-BJ', '北京', 'Beijing')`.execute(db);
+    const incident = await sql<{ id: number }>`
+      insert into incidents (title, category, rsit, branch_code, opened_at, updated_at)
+      values ('x', 'other', 'other/other', 'CN-BJ', 'a', 'a') returning id`.execute(db);
+    const incidentId = Number(incident.rows[0]!.id);
+    const report = (tracking: string) => sql<{ id: number }>`
+      insert into reports (tracking_number, channel, received_at, description, incident_id, created_at)
+      values (${tracking}, 'web', '2007-03-01T00:00:00.000Z', '钓鱼网站', ${incidentId}, 'a') returning id`;
+    const kept = Number((await report('2007-AAAAA-AAAAA').execute(db)).rows[0]!.id);
+    const gone = Number((await report('2007-BBBBB-BBBBB').execute(db)).rows[0]!.id);
+    await sql`insert into observables (report_id, incident_id, kind, value) values (${kept}, ${incidentId}, 'domain', 'example.cn')`.execute(
+      db,
+    );
+    await sql`delete from reports where id = ${gone}`.execute(db);
+    const duplicateRejected = async () => {
+      await expect(report('2007-AAAAA-AAAAA').execute(db)).rejects.toThrow(/tracking_number/);
+    };
+
+    await migrateTo(t, '0013_narrow_observable_value_index');
+    await duplicateRejected();
+    await migrateToLatest(t);
+    await duplicateRejected();
+
+    const rows = await sql<{ id: number; tracking_number: string; description: string }>`
+      select id, tracking_number, description from reports order by id`.execute(db);
+    expect(rows.rows.map((r) => [Number(r.id), r.tracking_number, r.description])).toEqual([
+      [kept, '2007-AAAAA-AAAAA', '钓鱼网站'],
+    ]);
+    const observable = await sql<{ n: number }>`
+      select count(*) as n from observables o join reports r on r.id = o.report_id where r.id = ${kept}`.execute(
+      db,
+    );
+    expect(Number(observable.rows[0]!.n)).toBe(1);
+    // the id of the deleted report is never given again
+    const next = Number((await report('2007-CCCCC-CCCCC').execute(db)).rows[0]!.id);
+    expect(next).toBeGreaterThan(gone);
+    if (dialect === 'sqlite') {
+      const h = t.sqlite!;
+      expect(
+        h
+          .prepare("select count(*) from sqlite_master where name like 'sqlite_autoindex_reports%'")
+          .pluck()
+          .get(),
+      ).toBe(0);
+      expect(
+        h.prepare("select sql from sqlite_master where name = 'reports_tracking_number_uq'").pluck().get(),
+      ).toMatch(/^CREATE UNIQUE INDEX/);
+      expect(
+        h
+          .prepare("select count(*) from sqlite_master where tbl_name = 'reports' and type = 'index'")
+          .pluck()
+          .get(),
+      ).toBe(4);
+      expect(h.pragma('foreign_keys', { simple: true })).toBe(1);
+      // the observables' foreign key reaches the rebuilt table: deleting the report cascades
+      h.prepare('delete from reports where id = ?').run(kept);
+      expect(h.prepare('select count(*) from observables').pluck().get()).toBe(0);
+    }
   });
 });

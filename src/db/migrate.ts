@@ -14,6 +14,7 @@ import * as m0010 from './migrations/0010_create_malware_families.ts';
 import * as m0011 from './migrations/0011_create_event_merges.ts';
 import * as m0012 from './migrations/0012_add_rules_line.ts';
 import * as m0013 from './migrations/0013_narrow_observable_value_index.ts';
+import * as m0014 from './migrations/0014_index_tracking_numbers.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_create_event_merges': m0011,
   '0012_add_rules_line': m0012,
   '0013_narrow_observable_value_index': m0013,
+  '0014_index_tracking_numbers': m0014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -38,14 +40,24 @@ export interface MigrationReport {
   applied: string[];
 }
 
-export async function migrateToLatest(database: Database): Promise<MigrationReport> {
-  const migrator = new Migrator({
+const migratorOf = (database: Database) =>
+  new Migrator({
     db: database.db,
     provider,
     migrationTableName: 'certops_migrations',
     migrationLockTableName: 'certops_migrations_lock',
   });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+
+/** Migrates up or down to the named migration (tests of a migration's `up` on existing rows). */
+export async function migrateTo(database: Database, name: string): Promise<void> {
+  if (!(name in MIGRATIONS)) throw new Error(`no migration ${name}`);
+  const result = await migratorOf(database).migrateTo(name);
+  if (result.error)
+    throw new Error(`migration to ${name} failed: ${(result.error as Error).message ?? result.error}`);
+}
+
+export async function migrateToLatest(database: Database): Promise<MigrationReport> {
+  const result: MigrationResultSet = await migratorOf(database).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     throw new Error(

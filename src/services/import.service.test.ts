@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.ts';
 import { systemActor, type Actor } from '../core/auth/actor.ts';
@@ -394,6 +395,10 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
     const fresh = await createTestDatabase(dialect);
     try {
       await seedTestBranches(fresh.db);
+      // a database that holds incidents already keeps its indexes live during a load, the
+      // tracking numbers' unique index too (into an empty one, see below)
+      await sql`insert into incidents (title, category, rsit, branch_code, opened_at, updated_at)
+        values ('earlier', 'other', 'other/other', 'CN-BJ', 'a', 'a')`.execute(fresh.db);
       // the same tracking number for the first two batches: the second breaks the unique
       // constraint; the batches after it would be fine, but nothing after a failed batch is stored
       let calls = 0;
@@ -407,16 +412,75 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
       ).rejects.toThrow(/unique|duplicate/i);
       const stored = await fresh.db.selectFrom('reports').select('description').execute();
       expect(stored.map((s) => s.description)).toEqual(['r0']);
-      if (fresh.sqlite) {
-        // the load into the empty database set its indexes aside: they are back
-        expect(fresh.sqlite.prepare('select count(*) from certops_deferred_indexes').pluck().get()).toBe(0);
-        expect(
-          fresh.sqlite
-            .prepare("select count(*) from sqlite_master where name = 'incidents_open_due_idx'")
-            .pluck()
-            .get(),
-        ).toBe(1);
-      }
+    } finally {
+      await fresh.destroy();
+    }
+  });
+});
+
+describe('import into an empty SQLite database (indexes built at the end)', () => {
+  const config = loadConfig({ env: {} });
+  const importService = (database: TestDatabase, random?: (n: number) => Uint8Array) =>
+    createImportService({
+      imports: createIncidentImportRepository(database, { prepareModule: PREPARE_MODULE }),
+      loadBranches: async () =>
+        (await database.db.selectFrom('branches').selectAll().execute()).map((b) => ({
+          code: b.code,
+          nameZh: b.name_zh,
+          nameEn: b.name_en,
+          shortZh: b.short_zh,
+          aliases: JSON.parse(b.aliases) as string[],
+          isNational: b.is_national === 1,
+        })),
+      clock: fixedClock('2007-07-01T00:00:00Z'),
+      timeZone: config.timeZone,
+      slaHours: config.slaHours,
+      random,
+    });
+  const indexBuilt = (d: TestDatabase, name: string) =>
+    d.sqlite!.prepare('select count(*) from sqlite_master where name = ?').pluck().get(name);
+  const rows = Array.from({ length: 5 }, (_, i) => ({ received_at: '2007-05-01', description: `r${i}` }));
+
+  it('draws a tracking number drawn twice during the load again when its index is built', async () => {
+    const fresh = await createTestDatabase('sqlite');
+    try {
+      await seedTestBranches(fresh.db);
+      let calls = 0;
+      const sameNumber = (n: number) => (calls++ < 2 ? new Uint8Array(n) : randomBytes(n));
+      const result = await importService(fresh, sameNumber).importReports(systemActor('test'), lines(rows), {
+        source: 'dup.jsonl',
+        batchSize: 1,
+      });
+      expect(result.reports).toBe(5);
+      const stored = await fresh.db
+        .selectFrom('reports')
+        .select(['description', 'tracking_number'])
+        .orderBy('id')
+        .execute();
+      expect(stored.map((s) => s.description)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+      expect(stored[0]!.tracking_number).toBe('2007-00000-00000');
+      expect(stored[1]!.tracking_number).toMatch(/^2007-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+      expect(new Set(stored.map((s) => s.tracking_number)).size).toBe(5);
+      expect(indexBuilt(fresh, 'reports_tracking_number_uq')).toBe(1);
+      expect(fresh.sqlite!.prepare('select count(*) from certops_deferred_indexes').pluck().get()).toBe(0);
+    } finally {
+      await fresh.destroy();
+    }
+  });
+
+  it('builds the indexes it set aside when a batch cannot be written', async () => {
+    const fresh = await createTestDatabase('sqlite');
+    try {
+      await seedTestBranches(fresh.db);
+      // an actor whose user does not exist: the audit row of the first batch cannot be written
+      const ghost: Actor = { ...systemActor('test'), userId: 424242 };
+      await expect(
+        importService(fresh).importReports(ghost, lines(rows), { source: 'ghost.jsonl', batchSize: 1 }),
+      ).rejects.toThrow(/FOREIGN KEY/);
+      expect(await fresh.db.selectFrom('reports').select('id').execute()).toEqual([]);
+      expect(fresh.sqlite!.prepare('select count(*) from certops_deferred_indexes').pluck().get()).toBe(0);
+      expect(indexBuilt(fresh, 'incidents_open_due_idx')).toBe(1);
+      expect(indexBuilt(fresh, 'reports_tracking_number_uq')).toBe(1);
     } finally {
       await fresh.destroy();
     }
