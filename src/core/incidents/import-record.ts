@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../shared/errors.ts';
-import { parseTimestamp } from '../shared/time.ts';
+import { canonicalUtcIso, parseTimestamp } from '../shared/time.ts';
 import { ACTION_KINDS, ACTION_OUTCOMES, type ActionKind, type ActionOutcome } from './actions.ts';
 import {
   CATEGORIES,
@@ -121,6 +121,8 @@ function oneOf<T extends string>(
 
 function time(line: number, field: string, value: string | undefined, tz: string): string | null {
   if (value === undefined || value === '') return null;
+  const canonical = canonicalUtcIso(value);
+  if (canonical !== null) return canonical;
   const d = parseTimestamp(value, tz);
   if (!d)
     fail(line, field, `"${value}" is not a timestamp (ISO 8601, or YYYY-MM-DD[ HH:MM[:SS]] local time)`);
