@@ -1,9 +1,17 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
 import { seedTestBranches } from '../../test/support/seed.ts';
 import type { ImportBatch } from '../services/ports.ts';
 import { deferIndexesIfEmpty } from './bulk-load.ts';
-import { GROUP_COMMIT_MS, packBatch, startImportWriterThread, unpackBatch } from './import-writer.thread.ts';
+import {
+  GROUP_COMMIT_MS,
+  packBatch,
+  packColumn,
+  startImportWriterThread,
+  unpackBatch,
+  unpackColumn,
+} from './import-writer.thread.ts';
 
 const PREPARE_MODULE = new URL('../services/import-prepare.ts', import.meta.url).href;
 
@@ -85,6 +93,33 @@ describe('a batch packed for the thread', () => {
     const copy = unpackBatch(structuredClone(packBatch(batch)));
     expect(copy).toEqual(batch);
     expect(copy.reports.map((r) => r.observables)).toEqual([batch.reports[0]!.observables, [], null]);
+  });
+
+  it('keeps every column value through the copy: texts of any script, numbers, nulls, mixed', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    const value = fc.oneof(
+      text,
+      fc.constant(null),
+      fc.double(),
+      fc.integer(),
+      fc.constant(undefined),
+      fc.boolean(),
+    );
+    const columns = fc.oneof(
+      fc.array(fc.oneof(text, fc.constant(null)), { maxLength: 60 }),
+      fc.array(fc.oneof(fc.double(), fc.integer(), fc.constant(null)), { maxLength: 60 }),
+      fc.array(value, { maxLength: 60 }),
+    );
+    fc.assert(
+      fc.property(columns, (values) => {
+        expect(unpackColumn(structuredClone(packColumn(values)))).toEqual(values);
+      }),
+      { numRuns: 2_000 },
+    );
+    // texts and numbers go as one string and typed arrays, not value by value
+    expect(packColumn(['熊猫烧香', null, 'a']).kind).toBe('text');
+    expect(packColumn([1, null, 2.5]).kind).toBe('number');
+    expect(packColumn(['a', 1]).kind).toBe('values');
   });
 
   it('refuses a reference to an incident whose id is not known yet', () => {

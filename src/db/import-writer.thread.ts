@@ -46,10 +46,75 @@ export interface PackedBatch {
 /** The observables of each report in turn: `counts[i]` of them (-1: not prepared yet). */
 interface PackedObservables {
   counts: number[];
-  kind: string[];
-  value: string[];
-  ipKey: (string | null)[];
-  domainKey: (string | null)[];
+  kind: PackedColumn;
+  value: PackedColumn;
+  ipKey: PackedColumn;
+  domainKey: PackedColumn;
+}
+
+/**
+ * One column as it crosses: texts (and nulls) joined into one string with their lengths (-1:
+ * null), numbers (and nulls) in a Float64Array with a null mask, anything else as it is. The
+ * structured clone copies one long string and two typed arrays instead of every value apart:
+ * about half the copying time on both sides (measured on batches of the import's shape).
+ */
+export type PackedColumn =
+  | { kind: 'text'; text: string; lengths: Int32Array }
+  | { kind: 'number'; numbers: Float64Array; nulls: Uint8Array }
+  | { kind: 'values'; values: unknown[] };
+
+export function packColumn(values: readonly unknown[]): PackedColumn {
+  let texts = 0;
+  let numbers = 0;
+  let nulls = 0;
+  for (const v of values) {
+    if (typeof v === 'string') texts++;
+    else if (typeof v === 'number') numbers++;
+    else if (v === null) nulls++;
+  }
+  if (texts > 0 && texts + nulls === values.length) {
+    const lengths = new Int32Array(values.length);
+    const parts: string[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === 'string') {
+        lengths[i] = v.length;
+        parts.push(v);
+      } else lengths[i] = -1;
+    }
+    return { kind: 'text', text: parts.join(''), lengths };
+  }
+  if (numbers > 0 && numbers + nulls === values.length) {
+    const out = new Float64Array(values.length);
+    const mask = new Uint8Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v === 'number') out[i] = v;
+      else mask[i] = 1;
+    }
+    return { kind: 'number', numbers: out, nulls: mask };
+  }
+  return { kind: 'values', values: [...values] };
+}
+
+export function unpackColumn(packed: PackedColumn): unknown[] {
+  if (packed.kind === 'values') return packed.values;
+  if (packed.kind === 'number') {
+    const out = new Array<unknown>(packed.numbers.length);
+    for (let i = 0; i < out.length; i++) out[i] = packed.nulls[i] ? null : packed.numbers[i];
+    return out;
+  }
+  const out = new Array<unknown>(packed.lengths.length);
+  let at = 0;
+  for (let i = 0; i < out.length; i++) {
+    const n = packed.lengths[i]!;
+    if (n < 0) out[i] = null;
+    else {
+      out[i] = packed.text.slice(at, at + n);
+      at += n;
+    }
+  }
+  return out;
 }
 type IncidentRef = ImportReportRow['incident'];
 
@@ -65,48 +130,57 @@ function unpackRef(n: number): IncidentRef {
 }
 
 function packObservables(reports: readonly ImportReportRow[]): PackedObservables {
-  const out: PackedObservables = { counts: [], kind: [], value: [], ipKey: [], domainKey: [] };
+  const counts: number[] = [];
+  const kind: string[] = [];
+  const value: string[] = [];
+  const ipKey: (string | null)[] = [];
+  const domainKey: (string | null)[] = [];
   for (const r of reports) {
     const list = r.observables;
-    out.counts.push(list === null ? -1 : list.length);
+    counts.push(list === null ? -1 : list.length);
     for (const o of list ?? []) {
-      out.kind.push(o.kind);
-      out.value.push(o.value);
-      out.ipKey.push(o.ipKey);
-      out.domainKey.push(o.domainKey);
+      kind.push(o.kind);
+      value.push(o.value);
+      ipKey.push(o.ipKey);
+      domainKey.push(o.domainKey);
     }
   }
-  return out;
+  return {
+    counts,
+    kind: packColumn(kind),
+    value: packColumn(value),
+    ipKey: packColumn(ipKey),
+    domainKey: packColumn(domainKey),
+  };
 }
 
 function unpackObservables(packed: PackedObservables): (ImportObservableRow[] | null)[] {
+  const kind = unpackColumn(packed.kind) as ImportObservableRow['kind'][];
+  const value = unpackColumn(packed.value) as string[];
+  const ipKey = unpackColumn(packed.ipKey) as (string | null)[];
+  const domainKey = unpackColumn(packed.domainKey) as (string | null)[];
   let j = 0;
   return packed.counts.map((n) => {
     if (n < 0) return null;
     const list: ImportObservableRow[] = new Array(n);
     for (let k = 0; k < n; k++, j++)
-      list[k] = {
-        kind: packed.kind[j]!,
-        value: packed.value[j]!,
-        ipKey: packed.ipKey[j]!,
-        domainKey: packed.domainKey[j]!,
-      };
+      list[k] = { kind: kind[j]!, value: value[j]!, ipKey: ipKey[j]!, domainKey: domainKey[j]! };
     return list;
   });
 }
 interface PackedRows {
   length: number;
-  columns: Record<string, unknown[]>;
+  columns: Record<string, PackedColumn>;
 }
 
 function packRows(rows: readonly object[], leaveOut: readonly string[] = []): PackedRows {
-  const columns: Record<string, unknown[]> = {};
+  const columns: Record<string, PackedColumn> = {};
   if (rows.length > 0) {
     for (const key of Object.keys(rows[0]!)) {
       if (leaveOut.includes(key)) continue;
       const column = new Array<unknown>(rows.length);
       for (let i = 0; i < rows.length; i++) column[i] = (rows[i] as Record<string, unknown>)[key];
-      columns[key] = column;
+      columns[key] = packColumn(column);
     }
   }
   return { length: rows.length, columns };
@@ -114,10 +188,11 @@ function packRows(rows: readonly object[], leaveOut: readonly string[] = []): Pa
 
 function unpackRows<T>(packed: PackedRows): T[] {
   const keys = Object.keys(packed.columns);
+  const columns = keys.map((key) => unpackColumn(packed.columns[key]!));
   const rows: T[] = new Array(packed.length);
   for (let i = 0; i < packed.length; i++) {
     const row: Record<string, unknown> = {};
-    for (const key of keys) row[key] = packed.columns[key]![i];
+    for (let k = 0; k < keys.length; k++) row[keys[k]!] = columns[k]![i];
     rows[i] = row as T;
   }
   return rows;
