@@ -15,6 +15,7 @@ import * as m0011 from './migrations/0011_create_event_merges.ts';
 import * as m0012 from './migrations/0012_add_rules_line.ts';
 import * as m0013 from './migrations/0013_narrow_observable_value_index.ts';
 import * as m0014 from './migrations/0014_index_tracking_numbers.ts';
+import * as m0015 from './migrations/0015_index_assigned_incidents_only.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012_add_rules_line': m0012,
   '0013_narrow_observable_value_index': m0013,
   '0014_index_tracking_numbers': m0014,
+  '0015_index_assigned_incidents_only': m0015,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

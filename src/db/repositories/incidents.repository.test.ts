@@ -266,6 +266,59 @@ describe.each(DIALECTS)('incidents repository on %s', (dialect) => {
     expect(await found('b'.repeat(64))).toEqual([]);
   });
 
+  it("finds a person's incidents through the index of assigned incidents, and the unassigned ones", async () => {
+    const user = await t.db
+      .insertInto('users')
+      .values({
+        username: 'assignee-idx',
+        display_name: 'assignee-idx',
+        email: 'assignee-idx@example.cn',
+        password_hash: '',
+        role: 'national_handler',
+        branch_code: null,
+        language: 'zh-CN',
+        disabled: 0,
+        must_change_password: 0,
+        created_at: NOW,
+        last_login_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const userId = Number(user.id);
+    const rows = await t.db
+      .insertInto('incidents')
+      .values([
+        incidentRow(9001, { title: 'mine-idx', assignee_id: userId, state: 'assigned' }),
+        incidentRow(9002, { title: 'nobody-idx', state: 'new' }),
+      ])
+      .returning('id')
+      .execute();
+    const [assigned, unassigned] = rows.map((r) => Number(r.id));
+    const compiled: { sql: string; parameters: readonly unknown[] }[] = [];
+    const capture: KyselyPlugin = {
+      transformQuery: (args) => {
+        compiled.push(t.db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const traced = createIncidentsRepository(t.db.withPlugin(capture));
+    const mine = await traced.searchIncidents(ALL, incidentQuerySchema.parse({ assigneeId: userId }), NOW);
+    expect(mine.items.map((i) => i.id)).toEqual([assigned]);
+    if (dialect === 'sqlite') {
+      // assignee_id = ? implies the partial index's term: SQLite searches it instead of scanning
+      const q = compiled.find((c) => c.sql.includes('"incidents"."assignee_id" = ?'))!;
+      const plan = t.sqlite!.prepare(`explain query plan ${q.sql}`).all(...q.parameters) as {
+        detail: string;
+      }[];
+      expect(plan.map((r) => r.detail).join('\n')).toContain('incidents_assignee_idx');
+    }
+    const none = await search(ALL, { assigneeId: 'none', text: 'mine-idx' });
+    expect(none.items.map((i) => i.id)).toEqual([]);
+    const unassignedFound = await search(ALL, { assigneeId: 'none', text: 'nobody-idx' });
+    expect(unassignedFound.items.map((i) => i.id)).toEqual([unassigned]);
+  });
+
   it('rolls back every write of a failed transaction, audit rows included', async () => {
     const before = await t.db
       .selectFrom('audit_log')
