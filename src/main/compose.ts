@@ -34,6 +34,7 @@ import { createRuleMatchesRepository } from '../db/repositories/rule-matches.rep
 /** Builds every service over one database. The only place that joins db/ to services/. */
 export function composeServices(database: Database, config: Config, clock: Clock = systemClock): AppServices {
   const { db } = database;
+  const directory = createDirectoryRepository(db);
   return {
     ping: () => database.ping(),
     ...composeMailServices(db, config, clock),
@@ -53,7 +54,7 @@ export function composeServices(database: Database, config: Config, clock: Clock
       config: { slaHours: config.slaHours },
     }),
     directory: createDirectoryService({
-      directory: createDirectoryRepository(db),
+      directory,
       audit: createAuditRepository(db),
       clock,
     }),
@@ -84,15 +85,7 @@ export function composeServices(database: Database, config: Config, clock: Clock
       imports: createIncidentImportRepository(database, {
         prepareModule: new URL('../services/import-prepare.ts', import.meta.url).href,
       }),
-      loadBranches: async () =>
-        (await db.selectFrom('branches').selectAll().execute()).map((b) => ({
-          code: b.code,
-          nameZh: b.name_zh,
-          nameEn: b.name_en,
-          shortZh: b.short_zh,
-          aliases: JSON.parse(b.aliases) as string[],
-          isNational: b.is_national === 1,
-        })),
+      loadBranches: () => directory.listBranches(),
       clock,
       timeZone: config.timeZone,
       slaHours: config.slaHours,

@@ -10,6 +10,7 @@ import { seedTestBranches } from '../../test/support/seed.ts';
 import type { AppServices } from './index.ts';
 import { createImportService, type ImportInputRecord } from './import.service.ts';
 import { createIncidentImportRepository } from '../db/repositories/incident-import.repository.ts';
+import { createDirectoryRepository } from '../db/repositories/directory.repository.ts';
 
 const PREPARE_MODULE = new URL('./import-prepare.ts', import.meta.url).href;
 
@@ -201,36 +202,26 @@ describe.each(DIALECTS)('import reports and incident statistics on %s', (dialect
   });
 });
 
+/** The import service as compose wires it: on SQLite the writer thread starts with the first
+ * batch, takes over once it has started, and extracts observables there. */
+function importService(database: TestDatabase, random?: (n: number) => Uint8Array, writerThread?: 'always') {
+  const config = loadConfig({ env: {} });
+  return createImportService({
+    imports: createIncidentImportRepository(database, {
+      prepareModule: PREPARE_MODULE,
+      ...(writerThread ? { writerThread } : {}),
+    }),
+    loadBranches: () => createDirectoryRepository(database.db).listBranches(),
+    clock: fixedClock('2007-07-01T00:00:00Z'),
+    timeZone: config.timeZone,
+    slaHours: config.slaHours,
+    random,
+  });
+}
+
 describe.each(DIALECTS)('import pipeline on %s (one batch written while the next is parsed)', (dialect) => {
   let t: TestDatabase;
   const actor: Actor = systemActor('test');
-  const config = loadConfig({ env: {} });
-  const importService = (
-    database: TestDatabase,
-    random?: (n: number) => Uint8Array,
-    writerThread?: 'always',
-  ) =>
-    createImportService({
-      // as compose wires it: on SQLite the writer thread starts with the first batch, takes over
-      // once it has started, and extracts observables there
-      imports: createIncidentImportRepository(database, {
-        prepareModule: PREPARE_MODULE,
-        ...(writerThread ? { writerThread } : {}),
-      }),
-      loadBranches: async () =>
-        (await database.db.selectFrom('branches').selectAll().execute()).map((b) => ({
-          code: b.code,
-          nameZh: b.name_zh,
-          nameEn: b.name_en,
-          shortZh: b.short_zh,
-          aliases: JSON.parse(b.aliases) as string[],
-          isNational: b.is_national === 1,
-        })),
-      clock: fixedClock('2007-07-01T00:00:00Z'),
-      timeZone: config.timeZone,
-      slaHours: config.slaHours,
-      random,
-    });
 
   beforeAll(async () => {
     t = await createTestDatabase(dialect);
@@ -419,24 +410,6 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
 });
 
 describe('import into an empty SQLite database (indexes built at the end)', () => {
-  const config = loadConfig({ env: {} });
-  const importService = (database: TestDatabase, random?: (n: number) => Uint8Array) =>
-    createImportService({
-      imports: createIncidentImportRepository(database, { prepareModule: PREPARE_MODULE }),
-      loadBranches: async () =>
-        (await database.db.selectFrom('branches').selectAll().execute()).map((b) => ({
-          code: b.code,
-          nameZh: b.name_zh,
-          nameEn: b.name_en,
-          shortZh: b.short_zh,
-          aliases: JSON.parse(b.aliases) as string[],
-          isNational: b.is_national === 1,
-        })),
-      clock: fixedClock('2007-07-01T00:00:00Z'),
-      timeZone: config.timeZone,
-      slaHours: config.slaHours,
-      random,
-    });
   const indexBuilt = (d: TestDatabase, name: string) =>
     d.sqlite!.prepare('select count(*) from sqlite_master where name = ?').pluck().get(name);
   const rows = Array.from({ length: 5 }, (_, i) => ({ received_at: '2007-05-01', description: `r${i}` }));

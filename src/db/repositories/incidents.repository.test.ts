@@ -44,6 +44,27 @@ describe.each(DIALECTS)('incidents repository on %s', (dialect) => {
   let repo: IncidentsPort;
   const search = (scope: Scope, q: IncidentQueryInput) =>
     repo.searchIncidents(scope, incidentQuerySchema.parse(q), NOW);
+  /** A national handler's user row; its id. */
+  const insertHandler = async (username: string) => {
+    const row = await t.db
+      .insertInto('users')
+      .values({
+        username,
+        display_name: username,
+        email: `${username}@example.cn`,
+        password_hash: '',
+        role: 'national_handler',
+        branch_code: null,
+        language: 'zh-CN',
+        disabled: 0,
+        must_change_password: 0,
+        created_at: NOW,
+        last_login_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  };
 
   beforeAll(async () => {
     t = await createTestDatabase(dialect);
@@ -95,24 +116,7 @@ describe.each(DIALECTS)('incidents repository on %s', (dialect) => {
   });
 
   it('applies TLP:RED membership in SQL and keeps unattached reports to national scopes', async () => {
-    const user = await t.db
-      .insertInto('users')
-      .values({
-        username: 'red-member',
-        display_name: '',
-        email: '',
-        password_hash: '',
-        role: 'national_handler',
-        branch_code: null,
-        language: 'zh-CN',
-        disabled: 0,
-        must_change_password: 0,
-        created_at: NOW,
-        last_login_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const uid = Number(user.id);
+    const uid = await insertHandler('red-member');
     const red = await t.db
       .insertInto('incidents')
       .values(incidentRow(1, { tlp: 'red', title: 'red one', branch_code: 'CN-XJ' }))
@@ -267,24 +271,7 @@ describe.each(DIALECTS)('incidents repository on %s', (dialect) => {
   });
 
   it("finds a person's incidents through the index of assigned incidents, and the unassigned ones", async () => {
-    const user = await t.db
-      .insertInto('users')
-      .values({
-        username: 'assignee-idx',
-        display_name: 'assignee-idx',
-        email: 'assignee-idx@example.cn',
-        password_hash: '',
-        role: 'national_handler',
-        branch_code: null,
-        language: 'zh-CN',
-        disabled: 0,
-        must_change_password: 0,
-        created_at: NOW,
-        last_login_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const userId = Number(user.id);
+    const userId = await insertHandler('assignee-idx');
     const rows = await t.db
       .insertInto('incidents')
       .values([
