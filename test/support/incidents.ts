@@ -1,7 +1,9 @@
+import type { Kysely } from 'kysely';
 import { systemActor, type Actor } from '../../src/core/auth/actor.ts';
 import type { Role } from '../../src/core/auth/roles.ts';
 import { fixedClock } from '../../src/core/shared/clock.ts';
 import type { Dialect } from '../../src/db/database.ts';
+import type { DB } from '../../src/db/schema.ts';
 import { createAuditRepository } from '../../src/db/repositories/audit.repository.ts';
 import { createIncidentsRepository } from '../../src/db/repositories/incidents.repository.ts';
 import { createIncidentService, type IncidentService } from '../../src/services/incident.service.ts';
@@ -25,6 +27,34 @@ export interface IncidentsHarness {
 
 let seq = 0;
 
+/** Inserts a user row (no password) and returns its id; a branch handler gets CN-BJ by default. */
+export async function insertUserRow(
+  db: Kysely<DB>,
+  username: string,
+  role: Role,
+  branchCode: string | null = null,
+  now = '2007-03-01T08:00:00.000Z',
+): Promise<number> {
+  const row = await db
+    .insertInto('users')
+    .values({
+      username,
+      display_name: username,
+      email: `${username}@example.cn`,
+      password_hash: '',
+      role,
+      branch_code: role === 'branch_handler' ? (branchCode ?? 'CN-BJ') : null,
+      language: 'zh-CN',
+      disabled: 0,
+      must_change_password: 0,
+      created_at: now,
+      last_login_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
 /** A migrated database with branches, the incidents repository and service over it, a pinned clock. */
 export async function createIncidentsHarness(
   dialect: Dialect,
@@ -46,26 +76,10 @@ export async function createIncidentsHarness(
     async user(role, branchCode = null) {
       seq += 1;
       const username = `${role}-${seq}`;
-      const row = await t.db
-        .insertInto('users')
-        .values({
-          username,
-          display_name: username,
-          email: `${username}@example.cn`,
-          password_hash: '',
-          role,
-          branch_code: role === 'branch_handler' ? (branchCode ?? 'CN-BJ') : null,
-          language: 'zh-CN',
-          disabled: 0,
-          must_change_password: 0,
-          created_at: now,
-          last_login_at: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const userId = await insertUserRow(t.db, username, role, branchCode, now);
       return {
         kind: 'user',
-        userId: Number(row.id),
+        userId,
         label: username,
         role,
         branchCode: role === 'branch_handler' ? (branchCode ?? 'CN-BJ') : null,

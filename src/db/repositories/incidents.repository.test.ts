@@ -8,6 +8,7 @@ import {
 } from '../../core/incidents/search-query.ts';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { seedTestBranches } from '../../../test/support/seed.ts';
+import { insertUserRow } from '../../../test/support/incidents.ts';
 import { createIncidentsRepository } from './incidents.repository.ts';
 import type { IncidentsPort } from '../../services/ports.ts';
 
@@ -44,26 +45,18 @@ describe.each(DIALECTS)('incidents repository on %s', (dialect) => {
   let repo: IncidentsPort;
   const search = (scope: Scope, q: IncidentQueryInput) =>
     repo.searchIncidents(scope, incidentQuerySchema.parse(q), NOW);
-  /** A national handler's user row; its id. */
-  const insertHandler = async (username: string) => {
-    const row = await t.db
-      .insertInto('users')
-      .values({
-        username,
-        display_name: username,
-        email: `${username}@example.cn`,
-        password_hash: '',
-        role: 'national_handler',
-        branch_code: null,
-        language: 'zh-CN',
-        disabled: 0,
-        must_change_password: 0,
-        created_at: NOW,
-        last_login_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return Number(row.id);
+  const insertHandler = (username: string) => insertUserRow(t.db, username, 'national_handler', null, NOW);
+  /** The repository, with the compiled SQL of every query it runs (to ask SQLite for its plan). */
+  const traced = () => {
+    const compiled: { sql: string; parameters: readonly unknown[] }[] = [];
+    const capture: KyselyPlugin = {
+      transformQuery: (args) => {
+        compiled.push(t.db.getExecutor().compileQuery(args.node, args.queryId));
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    return { compiled, repo: createIncidentsRepository(t.db.withPlugin(capture)) };
   };
 
   beforeAll(async () => {
@@ -228,19 +221,10 @@ describe.each(DIALECTS)('incidents repository on %s', (dialect) => {
         ],
       ),
     );
-    // the compiled SQL of every query the repository runs, to ask SQLite for its plan
-    const compiled: { sql: string; parameters: readonly unknown[] }[] = [];
-    const capture: KyselyPlugin = {
-      transformQuery: (args) => {
-        compiled.push(t.db.getExecutor().compileQuery(args.node, args.queryId));
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    };
-    const traced = createIncidentsRepository(t.db.withPlugin(capture));
+    const { compiled, repo: tracedRepo } = traced();
     const found = async (observable: string) => {
       compiled.length = 0;
-      const page = await traced.searchIncidents(ALL, incidentQuerySchema.parse({ observable }), NOW);
+      const page = await tracedRepo.searchIncidents(ALL, incidentQuerySchema.parse({ observable }), NOW);
       return page.items.map((i) => i.id);
     };
     for (const observable of [
@@ -281,16 +265,12 @@ describe.each(DIALECTS)('incidents repository on %s', (dialect) => {
       .returning('id')
       .execute();
     const [assigned, unassigned] = rows.map((r) => Number(r.id));
-    const compiled: { sql: string; parameters: readonly unknown[] }[] = [];
-    const capture: KyselyPlugin = {
-      transformQuery: (args) => {
-        compiled.push(t.db.getExecutor().compileQuery(args.node, args.queryId));
-        return args.node;
-      },
-      transformResult: async (args) => args.result,
-    };
-    const traced = createIncidentsRepository(t.db.withPlugin(capture));
-    const mine = await traced.searchIncidents(ALL, incidentQuerySchema.parse({ assigneeId: userId }), NOW);
+    const { compiled, repo: tracedRepo } = traced();
+    const mine = await tracedRepo.searchIncidents(
+      ALL,
+      incidentQuerySchema.parse({ assigneeId: userId }),
+      NOW,
+    );
     expect(mine.items.map((i) => i.id)).toEqual([assigned]);
     if (dialect === 'sqlite') {
       // assignee_id = ? implies the partial index's term: SQLite searches it instead of scanning
