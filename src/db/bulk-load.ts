@@ -75,7 +75,7 @@ export function restoreDeferredIndexes(
  * Tracking numbers: a bulk import generates them (the year and 50 random bits, never taken from
  * the input), so a duplicate is a coincidence of ~1 in 2,000 per million reports, or a report
  * filed through the web while the load ran. A random key inserted into a live index lands on a
- * random page (measured at a million reports: a fifth of the import, ADR 0012). The repair gives
+ * random page (at a million reports 9–22 % of the load's time, ADR 0012). The repair gives
  * every holder of a number but one a new number: a report from outside the import keeps it (its
  * reporter may have been told it), else the earliest. The import prints no numbers, so nobody
  * has been told one of the load's yet.

@@ -6,8 +6,8 @@ import { dialectOf } from '../database.ts';
  * UNIQUE column constraint. Same rule, same error; but SQLite cannot drop the automatic index of
  * a column constraint, and a bulk import into an empty database now sets this one aside with the
  * other indexes and builds it at the end (db/bulk-load.ts, ADR 0012): tracking numbers are random,
- * so each insert into a live index lands on a random page, and at a million reports that cost a
- * fifth of the import. On SQLite the table is rebuilt (its only way to drop a constraint), rows,
+ * so each insert into a live index lands on a random page, and at a million reports that cost
+ * 9–22 % of the load's time. On SQLite the table is rebuilt (its only way to drop a constraint), rows,
  * ids and indexes kept; other tables' foreign keys name the table, not its storage, and hold.
  */
 
