@@ -55,8 +55,9 @@ interface PackedObservables {
 /**
  * One column as it crosses: texts (and nulls) joined into one string with their lengths (-1:
  * null), numbers (and nulls) in a Float64Array with a null mask, anything else as it is. The
- * structured clone copies one long string and two typed arrays instead of every value apart:
- * about half the copying time on both sides (measured on batches of the import's shape).
+ * structured clone copies one long string and two typed arrays instead of every value apart.
+ * Measured on batches of the import's shape: the copy takes a sixth of its time before, packing
+ * and unpacking take more, and the three together about a quarter less.
  */
 export type PackedColumn =
   | { kind: 'text'; text: string; lengths: Int32Array }

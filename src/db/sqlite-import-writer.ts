@@ -26,12 +26,6 @@ export function auditWithIds(audit: AuditEntry, incidentIds: number[]): AuditEnt
  * no SQL is compiled per batch, and lastInsertRowid gives each id directly. better-sqlite3 runs the
  * transaction to completion before anything else can use the connection. Used on the caller's
  * connection, or on a connection of its own in the writer thread (db/import-writer.worker.ts).
- */
-/**
- * SQLite: a batch of an import through cached prepared statements in one synchronous transaction —
- * no SQL is compiled per batch, and lastInsertRowid gives each id directly. better-sqlite3 runs the
- * transaction to completion before anything else can use the connection. Used on the caller's
- * connection, or on a connection of its own in the writer thread (db/import-writer.worker.ts).
  *
  * `foreignKeysChecked: false` (the writer thread's own connection runs with foreign_keys off):
  * instead of a foreign-key lookup per row (a fifth of the write time), each batch checks once that

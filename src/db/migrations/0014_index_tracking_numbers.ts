@@ -15,17 +15,9 @@ const CONSTRAINED = '"tracking_number" text not null unique';
 const PLAIN = '"tracking_number" text not null';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  if (dialectOf(db) === 'postgres') {
+  if (dialectOf(db) === 'postgres')
     await sql`alter table reports drop constraint reports_tracking_number_key`.execute(db);
-    await db.schema
-      .createIndex('reports_tracking_number_uq')
-      .on('reports')
-      .column('tracking_number')
-      .unique()
-      .execute();
-    return;
-  }
-  await rebuildSqliteReports(db, CONSTRAINED, PLAIN);
+  else await rebuildSqliteReports(db, CONSTRAINED, PLAIN);
   await db.schema
     .createIndex('reports_tracking_number_uq')
     .on('reports')
