@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
-import { generateTrackingNumber } from '../core/incidents/tracking.ts';
+import { drawTrackingNumber } from './import-tracking.ts';
 
 /** The tables a bulk import of reports writes. */
 const BULK_TABLES = ['incidents', 'reports', 'observables', 'actions'];
@@ -95,9 +94,8 @@ const UNIQUE_REPAIRS: Record<string, (handle: BetterSqlite3.Database) => number>
     const taken = handle.prepare('select 1 from reports where tracking_number = ?').pluck();
     const renumber = handle.prepare('update reports set tracking_number = ? where id = ?');
     for (const r of others) {
-      const at = Number.isNaN(Date.parse(r.received_at)) ? new Date() : new Date(r.received_at);
       let number: string;
-      do number = generateTrackingNumber(at, randomBytes(10));
+      do number = drawTrackingNumber(r.received_at);
       while (taken.get(number) !== undefined);
       renumber.run(number, r.id);
     }

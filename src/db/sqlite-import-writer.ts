@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditEntry, ImportBatch } from '../services/ports.ts';
+import { isTrackingNumberTaken, redrawTrackingNumbers, TRACKING_ATTEMPTS } from './import-tracking.ts';
 
 type Ref = { batchIndex: number } | { id: number };
 
@@ -77,7 +78,7 @@ export function createSqliteImportWriter(
     if (by !== null && userExists.get(by) === undefined)
       throw new Error(`FOREIGN KEY constraint failed: no user ${by}`);
   };
-  return handle.transaction((batch: ImportBatch): number[] => {
+  const write = handle.transaction((batch: ImportBatch): number[] => {
     if (checkReferences) verifyReferences(batch);
     const now = batch.audit.at;
     const by = batch.audit.actorId;
@@ -163,4 +164,16 @@ export function createSqliteImportWriter(
     );
     return incidentIds;
   });
+  // a tracking number taken already: the batch (its transaction or, inside a group, its savepoint)
+  // is rolled back whole, and written again with new numbers (db/import-tracking.ts)
+  return (batch) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return write(batch);
+      } catch (e) {
+        if (attempt >= TRACKING_ATTEMPTS || !isTrackingNumberTaken(e)) throw e;
+        redrawTrackingNumbers(batch);
+      }
+    }
+  };
 }

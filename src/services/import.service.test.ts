@@ -204,14 +204,20 @@ describe.each(DIALECTS)('import reports and incident statistics on %s', (dialect
 
 /** The import service as compose wires it: on SQLite the writer thread starts with the first
  * batch, takes over once it has started, and extracts observables there. */
-function importService(database: TestDatabase, random?: (n: number) => Uint8Array, writerThread?: 'always') {
+function importService(
+  database: TestDatabase,
+  random?: (n: number) => Uint8Array,
+  writerThread?: 'always',
+  /** Branches the import matches names against (default: the database's). */
+  loadBranches?: () => ReturnType<ReturnType<typeof createDirectoryRepository>['listBranches']>,
+) {
   const config = loadConfig({ env: {} });
   return createImportService({
     imports: createIncidentImportRepository(database, {
       prepareModule: PREPARE_MODULE,
       ...(writerThread ? { writerThread } : {}),
     }),
-    loadBranches: () => createDirectoryRepository(database.db).listBranches(),
+    loadBranches: loadBranches ?? (() => createDirectoryRepository(database.db).listBranches()),
     clock: fixedClock('2007-07-01T00:00:00Z'),
     timeZone: config.timeZone,
     slaHours: config.slaHours,
@@ -386,27 +392,78 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
     const fresh = await createTestDatabase(dialect);
     try {
       await seedTestBranches(fresh.db);
-      // a database that holds incidents already keeps its indexes live during a load, the
-      // tracking numbers' unique index too (into an empty one, see below)
-      await sql`insert into incidents (title, category, rsit, branch_code, opened_at, updated_at)
-        values ('earlier', 'other', 'other/other', 'CN-BJ', 'a', 'a')`.execute(fresh.db);
-      // the same tracking number for the first two batches: the second breaks the unique
-      // constraint; the batches after it would be fine, but nothing after a failed batch is stored
-      let calls = 0;
-      const sameNumber = (n: number) => (calls++ < 2 ? new Uint8Array(n) : randomBytes(n));
-      const rows = Array.from({ length: 5 }, (_, i) => ({ received_at: '2007-05-01', description: `r${i}` }));
+      // a branch list older than the database: it still names a branch deleted since, so the
+      // batch of the row that names it breaks a foreign key; the batches after it would be fine,
+      // but nothing after a failed batch is stored
+      const directory = createDirectoryRepository(fresh.db);
+      const stale = async () => {
+        const list = await directory.listBranches();
+        const xj = list.find((b) => b.code === 'CN-XJ')!;
+        return [
+          ...list,
+          { ...xj, code: 'CN-GONE', nameZh: '已撤销分中心', nameEn: 'Closed branch', aliases: [] },
+        ];
+      };
+      const rows = Array.from({ length: 5 }, (_, i) => ({
+        received_at: '2007-05-01',
+        description: `r${i}`,
+        branch: i === 1 ? 'Closed branch' : 'CN-BJ',
+      }));
       await expect(
-        importService(fresh, sameNumber).importReports(actor, lines(rows), {
-          source: 'dup.jsonl',
+        importService(fresh, undefined, undefined, stale).importReports(actor, lines(rows), {
+          source: 'stale.jsonl',
           batchSize: 1,
         }),
-      ).rejects.toThrow(/unique|duplicate/i);
+      ).rejects.toThrow(/foreign key/i);
       const stored = await fresh.db.selectFrom('reports').select('description').execute();
       expect(stored.map((s) => s.description)).toEqual(['r0']);
     } finally {
       await fresh.destroy();
     }
   });
+
+  it.each(dialect === 'sqlite' ? [undefined, 'always' as const] : [undefined])(
+    'draws the numbers of a batch again when one is taken already (writer thread: %s)',
+    async (writerThread) => {
+      const fresh = await createTestDatabase(dialect);
+      try {
+        await seedTestBranches(fresh.db);
+        // a database that holds incidents already keeps its indexes live during a load, the
+        // tracking numbers' unique index too (into an empty one, see below)
+        await sql`insert into incidents (title, category, rsit, branch_code, opened_at, updated_at)
+          values ('earlier', 'other', 'other/other', 'CN-BJ', 'a', 'a')`.execute(fresh.db);
+        // the same number for the first two batches: the second's is taken when it is written
+        let calls = 0;
+        const sameNumber = (n: number) => (calls++ < 2 ? new Uint8Array(n) : randomBytes(n));
+        const rows = Array.from({ length: 5 }, (_, i) => ({
+          received_at: '2007-05-01',
+          description: `r${i}`,
+        }));
+        const result = await importService(fresh, sameNumber, writerThread).importReports(
+          actor,
+          lines(rows),
+          {
+            source: 'dup.jsonl',
+            batchSize: 1,
+          },
+        );
+        expect(result).toMatchObject({ reports: 5, errors: [], stoppedAtLine: null });
+        const stored = await fresh.db
+          .selectFrom('reports')
+          .select(['description', 'tracking_number'])
+          .orderBy('description')
+          .execute();
+        expect(stored.map((s) => s.description)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+        expect(stored[0]!.tracking_number).toBe('2007-00000-00000');
+        expect(stored[1]!.tracking_number).toMatch(/^2007-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+        expect(new Set(stored.map((s) => s.tracking_number)).size).toBe(5);
+        // the batch drawn again was written once: one report, one incident, per line
+        expect(await fresh.db.selectFrom('incidents').select('id').execute()).toHaveLength(6);
+      } finally {
+        await fresh.destroy();
+      }
+    },
+  );
 });
 
 describe('import into an empty SQLite database (indexes built at the end)', () => {

@@ -4,6 +4,7 @@ import type { Database } from '../database.ts';
 import type { DB } from '../schema.ts';
 import { insertAudit } from './audit.repository.ts';
 import { deferIndexesIfEmpty, restoreDeferredIndexes } from '../bulk-load.ts';
+import { isTrackingNumberTaken, redrawTrackingNumbers, TRACKING_ATTEMPTS } from '../import-tracking.ts';
 import { startImportWriterThread, type ImportWriterThread } from '../import-writer.thread.ts';
 import { auditWithIds, createSqliteImportWriter, unprepared } from '../sqlite-import-writer.ts';
 
@@ -229,8 +230,16 @@ export function createIncidentImportRepository(
           sqliteWriter ??= createSqliteImportWriter(handle);
           return { incidentIds: sqliteWriter(ready) };
         }
-        const incidentIds = await db.transaction().execute((trx) => writeBatchKysely(trx, batch));
-        return { incidentIds };
+        // a tracking number taken already: written again with new numbers (db/import-tracking.ts)
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const incidentIds = await db.transaction().execute((trx) => writeBatchKysely(trx, batch));
+            return { incidentIds };
+          } catch (e) {
+            if (attempt >= TRACKING_ATTEMPTS || !isTrackingNumberTaken(e)) throw e;
+            redrawTrackingNumbers(batch);
+          }
+        }
       });
     },
   };
