@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { drawTrackingNumber } from './import-tracking.ts';
+import { drawTrackingNumber } from './tracking-numbers.ts';
 
 /** The tables a bulk import of reports writes. */
 const BULK_TABLES = ['incidents', 'reports', 'observables', 'actions'];

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { AuditEntry, ImportBatch } from '../services/ports.ts';
-import { isTrackingNumberTaken, redrawTrackingNumbers, TRACKING_ATTEMPTS } from './import-tracking.ts';
+import { isTrackingNumberTaken, redrawTrackingNumbers, TRACKING_ATTEMPTS } from './tracking-numbers.ts';
 
 type Ref = { batchIndex: number } | { id: number };
 
@@ -165,7 +165,7 @@ export function createSqliteImportWriter(
     return incidentIds;
   });
   // a tracking number taken already: the batch (its transaction or, inside a group, its savepoint)
-  // is rolled back whole, and written again with new numbers (db/import-tracking.ts)
+  // is rolled back whole, and written again with new numbers (db/tracking-numbers.ts)
   return (batch) => {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -4,7 +4,7 @@ import type { Database } from '../database.ts';
 import type { DB } from '../schema.ts';
 import { insertAudit } from './audit.repository.ts';
 import { deferIndexesIfEmpty, restoreDeferredIndexes } from '../bulk-load.ts';
-import { isTrackingNumberTaken, redrawTrackingNumbers, TRACKING_ATTEMPTS } from '../import-tracking.ts';
+import { isTrackingNumberTaken, redrawTrackingNumbers, TRACKING_ATTEMPTS } from '../tracking-numbers.ts';
 import { startImportWriterThread, type ImportWriterThread } from '../import-writer.thread.ts';
 import { auditWithIds, createSqliteImportWriter, unprepared } from '../sqlite-import-writer.ts';
 
@@ -230,7 +230,7 @@ export function createIncidentImportRepository(
           sqliteWriter ??= createSqliteImportWriter(handle);
           return { incidentIds: sqliteWriter(ready) };
         }
-        // a tracking number taken already: written again with new numbers (db/import-tracking.ts)
+        // a tracking number taken already: written again with new numbers (db/tracking-numbers.ts)
         for (let attempt = 1; ; attempt++) {
           try {
             const incidentIds = await db.transaction().execute((trx) => writeBatchKysely(trx, batch));

@@ -44,18 +44,8 @@ import type {
 import { dialectOf, type Dialect } from '../database.ts';
 import type { ActionsTable, DB, IncidentsTable, ReportsTable } from '../schema.ts';
 import { insertAudit } from './audit.repository.ts';
+import { isTrackingNumberTaken } from '../tracking-numbers.ts';
 import { TrackingNumberTaken } from '../../services/ports/incidents.port.ts';
-
-/** A unique-constraint failure on `column`, in either dialect's words. */
-function isUniqueViolation(e: unknown, column: string): boolean {
-  const err = e as { code?: string; message?: string; constraint?: string };
-  if (err?.code === '23505') return (err.constraint ?? '').includes(column);
-  return (
-    typeof err?.code === 'string' &&
-    err.code.startsWith('SQLITE_CONSTRAINT') &&
-    (err.message ?? '').includes(column)
-  );
-}
 
 type Executor = Kysely<DB> | Transaction<DB>;
 type IncidentEb = ExpressionBuilder<DB, 'incidents'>;
@@ -536,7 +526,7 @@ export function createIncidentsRepository(db: Kysely<DB>): IncidentsPort {
               .returningAll()
               .executeTakeFirstOrThrow();
           } catch (e) {
-            if (isUniqueViolation(e, 'tracking_number')) throw new TrackingNumberTaken(r.trackingNumber);
+            if (isTrackingNumberTaken(e)) throw new TrackingNumberTaken(r.trackingNumber);
             throw e;
           }
         })();

@@ -3,12 +3,13 @@ import { generateTrackingNumber } from '../core/incidents/tracking.ts';
 import type { ImportBatch } from '../services/ports.ts';
 
 /**
- * Tracking numbers of imported reports (ADR 0004: the year and 50 random bits, drawn by the import
- * service). Into a database that holds reports already, a batch's number can collide with a stored
- * one (~1 in 1,000 per million reports on top of a million), or two of a load's numbers can
- * collide with each other. The writers then draw the batch's numbers again and write it again,
- * instead of refusing a batch over a coincidence. An import prints no numbers, so nobody has been
- * told the ones redrawn.
+ * Tracking numbers in the store (ADR 0004: the year and 50 random bits). A report filed one by one
+ * whose number is taken gets a new one from its service (`TrackingNumberTaken`). An import draws
+ * its own numbers; into a database that holds reports already, a batch's number can collide with
+ * a stored one (~1 in 1,000 per million reports on top of a million), or two of a load's numbers
+ * can collide with each other. The import writers then draw the batch's numbers again and write
+ * it again, instead of refusing a batch over a coincidence. An import prints no numbers, so
+ * nobody has been told the ones redrawn.
  */
 
 /** How often a batch is written with new numbers before its failure stands. */
@@ -20,7 +21,7 @@ export function drawTrackingNumber(receivedAt: string): string {
   return generateTrackingNumber(Number.isNaN(at) ? new Date() : new Date(at), randomBytes(10));
 }
 
-/** Whether an insert failed on the reports' tracking number being taken (either dialect). */
+/** Whether an insert failed on a report's tracking number being taken (either dialect). */
 export function isTrackingNumberTaken(e: unknown): boolean {
   const err = e as { code?: unknown; constraint?: unknown; message?: unknown };
   if (err?.code === '23505') return err.constraint === 'reports_tracking_number_uq';
