@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { argValue, emit } from './figures.ts';
+import { argValue, emit, flushToDisk } from './figures.ts';
 import { writeReportsJsonl } from './generate-reports.ts';
 
 /**
@@ -34,6 +34,8 @@ export async function run(args: string[]): Promise<void> {
     });
     // a different seed: other tracking numbers, texts and times
     if (more > 0) await writeReportsJsonl(moreFile, more, 2008);
+    flushToDisk(file);
+    if (more > 0) flushToDisk(moreFile);
 
     const cli = (extra: string[]) =>
       spawnSync(process.execPath, ['bin/certops.js', '--database', database, ...extra], {

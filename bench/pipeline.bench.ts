@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { argValue, emit } from './figures.ts';
+import { argValue, emit, flushToDisk } from './figures.ts';
 import { writeSinkholeCsv } from './generate-sinkhole.ts';
 
 /**
@@ -41,6 +41,7 @@ export async function run(args: string[]): Promise<void> {
     const file = path.join(dir, '2026-11-01-event4_sinkhole-cn-geo.csv');
     let t0 = performance.now();
     await writeSinkholeCsv([file], { lines: count });
+    flushToDisk(file);
     emit('pipeline', 'generate_seconds', (performance.now() - t0) / 1000, 's', {
       lines: count,
       bytes: statSync(file).size,
@@ -108,6 +109,7 @@ export async function run(args: string[]): Promise<void> {
         path.join(dir, `2026-11-01-event4_sinkhole-cn-part${i}.csv`),
       );
       await writeSinkholeCsv(parts, { lines: count });
+      for (const part of parts) flushToDisk(part);
       const pg = (a: string[]) =>
         spawnSync(process.execPath, ['bin/certops.js', '--database', pgUrl, ...a], {
           encoding: 'utf8',
