@@ -86,6 +86,78 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
 
   const done = { state: 'done' as const, error: null, at: '2026-11-01T01:00:00.000Z' };
 
+  it('stores each field in its column, every other field in `fields`, `extra` as it is, and leaves empty values out', async () => {
+    const a = await claimed();
+    const event = {
+      ...upsert('row', 1, T0, T0).event,
+      'feed.code': 'event4_sinkhole',
+      'feed.accuracy': 90,
+      'classification.taxonomy': 'malicious-code',
+      'source.ip': '192.0.2.7',
+      'source.port': '4455', // a number field still holding text: stored as an integer
+      'source.asn': 4134,
+      'source.geolocation.cc': 'CN',
+      'source.geolocation.province': '江苏省',
+      'source.geolocation.source': 'ip2region',
+      'source.reverse_dns': '',
+      'destination.ip': '2001:db8::1',
+      'destination.as_name': 'China Telecom',
+      'malware.name': 'zeus',
+      comment: null,
+      status: undefined,
+      extra: { infection: 'zeus', public_source: 'bench' },
+    } as unknown as FeedEvent;
+    await commit(a, [{ dedupKey: 'row', line: 7, count: 2, firstSeen: T0, lastSeen: T0, event }], 7);
+    const row = await t.db
+      .selectFrom('events')
+      .selectAll()
+      .where('dedup_key', '=', 'row')
+      .executeTakeFirstOrThrow();
+    expect({
+      line: Number(row.line),
+      count: Number(row.count),
+      feed: row.feed,
+      taxonomy: row.classification_taxonomy,
+      type: row.classification_type,
+      ip: row.source_ip,
+      ipKey: row.source_ip_key,
+      port: Number(row.source_port),
+      asn: Number(row.source_asn),
+      cc: row.source_cc,
+      province: row.source_province,
+      destination: row.destination_ip,
+      destinationKey: row.destination_ip_key,
+      malware: row.malware_name,
+      city: row.source_city,
+    }).toEqual({
+      line: 7,
+      count: 2,
+      feed: 'f',
+      taxonomy: 'malicious-code',
+      type: 'infected-system',
+      ip: '192.0.2.7',
+      ipKey: '00000000000000000000ffffc0000207',
+      port: 4455,
+      asn: 4134,
+      cc: 'CN',
+      province: '江苏省',
+      destination: '2001:db8::1',
+      destinationKey: '20010db8000000000000000000000001',
+      malware: 'zeus',
+      city: null,
+    });
+    // in the order of the field list (event.ts), without the empty ones
+    expect(row.fields).toBe(
+      JSON.stringify({
+        'feed.code': 'event4_sinkhole',
+        'source.geolocation.source': 'ip2region',
+        'destination.as_name': 'China Telecom',
+        'feed.accuracy': 90,
+      }),
+    );
+    expect(JSON.parse(row.extra)).toEqual({ infection: 'zeus', public_source: 'bench' });
+  });
+
   it('a merge stays pending until its report is done, then count, span and share move at once', async () => {
     const a = await claimed();
     const first = await commit(
