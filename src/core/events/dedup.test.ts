@@ -244,7 +244,15 @@ describe('createDedupKeySet', () => {
 
   it('ignores anything that is not a dedup key', () => {
     const set = createDedupKeySet(4);
-    for (const k of ['', 'xyz', '0123456789ABCDEF', '0123456789abcdef0']) {
+    for (const k of [
+      '',
+      'xyz',
+      '0123456789ABCDEF',
+      '0123456789abcdef0',
+      '0123456789abcdeg',
+      '0123456789abcde\u00e9',
+      '-123456789abcdef',
+    ]) {
       set.add(k);
       expect(set.has(k)).toBe(false);
     }
