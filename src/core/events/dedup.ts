@@ -75,6 +75,9 @@ export function dedupFieldsFor(type: string | null | undefined): readonly string
   return (t !== null && DEDUP_FIELDS[t]) || DEFAULT_DEDUP_FIELDS;
 }
 
+/** The two lower-case hex digits of each octet. */
+const HEX_OCTET: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /**
  * FNV-1a 64 state over the UTF-8 octets of strings, as four 16-bit limbs (a3 a2 a1 a0), so that
  * each step is exact small-integer arithmetic: × (2⁴⁰ + 0x1b3) is every limb × 0x1b3 plus limbs
@@ -136,10 +139,18 @@ class Fnv64 {
     this.a3 = from.a3;
   }
 
+  /** 16 hex digits, two per octet from a table (half the time of `toString(16)` and padding). */
   hex(): string {
+    const { a0, a1, a2, a3 } = this;
     return (
-      (this.a3 * 0x10000 + this.a2).toString(16).padStart(8, '0') +
-      (this.a1 * 0x10000 + this.a0).toString(16).padStart(8, '0')
+      HEX_OCTET[a3 >>> 8]! +
+      HEX_OCTET[a3 & 0xff]! +
+      HEX_OCTET[a2 >>> 8]! +
+      HEX_OCTET[a2 & 0xff]! +
+      HEX_OCTET[a1 >>> 8]! +
+      HEX_OCTET[a1 & 0xff]! +
+      HEX_OCTET[a0 >>> 8]! +
+      HEX_OCTET[a0 & 0xff]!
     );
   }
 }
