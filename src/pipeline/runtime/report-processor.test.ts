@@ -12,7 +12,13 @@ import {
 } from '../../services/pipeline.service.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/db.ts';
 import { parseFeedsConfig, type FeedsConfig } from '../config/feeds.config.ts';
-import { createReportProcessor, keySetSlotsLog2, MAX_ATTEMPTS, NO_EXPERTS } from './report-processor.ts';
+import {
+  createReportProcessor,
+  keySetSlotsLog2,
+  MAX_ATTEMPTS,
+  mergeBatch,
+  NO_EXPERTS,
+} from './report-processor.ts';
 import { retryDeadLetters } from './retry.ts';
 import { testLinesParser } from './test-parser.ts';
 import { createPipelineWorker } from './worker.ts';
@@ -65,6 +71,67 @@ async function snapshot(t: TestDatabase) {
     checksum: h.digest('hex'),
   };
 }
+
+describe('mergeBatch', () => {
+  const feed = FEEDS.byName.get('sinkhole')!;
+  const bot = (time: string | undefined, ip = '10.0.0.1') =>
+    ({
+      'feed.name': 'sinkhole',
+      'classification.type': 'infected-system',
+      'time.source': time,
+      'source.ip': ip,
+      'destination.ip': '203.0.113.1',
+      raw: `${time},${ip}`,
+    }) as FeedEvent;
+
+  it('stores every time as UTC ISO, merges repeats with their span, and turns an unreadable time into a dead letter', () => {
+    const events = [
+      bot('2026-11-01T08:00:00+08:00'), // 00:00 UTC
+      bot('2026-11-01T08:00:00+08:00'), // the same text again
+      bot('2026-11-01T00:00:05.000Z'),
+      bot('yesterday'),
+      bot('yesterday'), // the same bad text again: a dead letter again
+      bot('2026-11-01T00:00:05.000Z', '10.0.0.2'),
+      bot('2026-11-01T08:00:00+08:00', '10.0.0.2'), // a text seen earlier, after others
+      bot(undefined, '10.0.0.3'), // no time: the report's
+    ];
+    const { upserts, invalid } = mergeBatch(
+      events,
+      [2, 3, 4, 5, 6, 7, 8, 9],
+      feed,
+      '2026-11-01T12:00:00.000Z',
+    );
+    expect(invalid).toEqual([
+      { line: 5, raw: 'yesterday,10.0.0.1', error: 'time.source: not a time: "yesterday"' },
+      { line: 6, raw: 'yesterday,10.0.0.1', error: 'time.source: not a time: "yesterday"' },
+    ]);
+    expect(
+      upserts.map((u) => [
+        u.event['source.ip'],
+        u.line,
+        u.count,
+        u.firstSeen,
+        u.lastSeen,
+        u.event['time.source'],
+      ]),
+    ).toEqual([
+      ['10.0.0.1', 2, 3, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:05.000Z', '2026-11-01T00:00:00.000Z'],
+      ['10.0.0.2', 7, 2, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:05.000Z', '2026-11-01T00:00:05.000Z'],
+      ['10.0.0.3', 9, 1, '2026-11-01T12:00:00.000Z', '2026-11-01T12:00:00.000Z', '2026-11-01T12:00:00.000Z'],
+    ]);
+    // every event holds its time as stored, the repeats included
+    expect(events.map((e) => e['time.source'])).toEqual([
+      '2026-11-01T00:00:00.000Z',
+      '2026-11-01T00:00:00.000Z',
+      '2026-11-01T00:00:05.000Z',
+      'yesterday',
+      'yesterday',
+      '2026-11-01T00:00:05.000Z',
+      '2026-11-01T00:00:00.000Z',
+      '2026-11-01T12:00:00.000Z',
+    ]);
+  });
+});
 
 describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {
   let t: TestDatabase;
