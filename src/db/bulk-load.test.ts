@@ -73,6 +73,51 @@ describe('bulk load into an empty SQLite database', () => {
     await d.close();
   });
 
+  it("sets the events' key index aside for a report into an empty event store, and merges events a defect duplicated", async () => {
+    const d = openDatabase({ dialect: 'sqlite', file: path.join(dir, 'e.db') });
+    await migrateToLatest(d);
+    const h = d.sqlite!;
+    expect(deferIndexesIfEmpty(h, ['events'])).toBe(true);
+    expect(indexSet(d).some((i) => i.startsWith('events_'))).toBe(false);
+    const event = h.prepare(
+      `insert into events (raw_report_id, feed, time_source, first_seen, last_seen, count, dedup_key, created_at)
+       values (?, 'f', 'a', ?, ?, ?, ?, 'x')`,
+    );
+    const keep = Number(event.run(1, '2026-11-01T02:00', '2026-11-01T03:00', 2, 'aaaa').lastInsertRowid);
+    const other = Number(event.run(1, '2026-11-01T05:00', '2026-11-01T05:00', 1, 'bbbb').lastInsertRowid);
+    const dup = Number(event.run(2, '2026-11-01T01:00', '2026-11-01T04:00', 3, 'aaaa').lastInsertRowid);
+    const share = h.prepare('insert into event_sources (raw_report_id, event_id, count) values (?, ?, ?)');
+    share.run(1, keep, 2);
+    share.run(1, other, 1);
+    share.run(1, dup, 1); // report 1 met the key in both rows
+    share.run(2, dup, 2);
+    h.prepare(
+      `insert into event_merges (raw_report_id, event_id, count, first_seen, last_seen) values (3, ?, 1, 'z', 'z')`,
+    ).run(dup);
+    h.prepare(
+      `insert into rule_matches (rule_id, match_key, event_id, created_at, updated_at) values ('r', 'm', ?, 'x', 'x')`,
+    ).run(dup);
+
+    expect(restoreDeferredIndexes(h)).toBe(9);
+    const rows = h.prepare('select id, count, first_seen, last_seen from events order by id').raw().all();
+    expect(rows).toEqual([
+      [keep, 5, '2026-11-01T01:00', '2026-11-01T04:00'],
+      [other, 1, '2026-11-01T05:00', '2026-11-01T05:00'],
+    ]);
+    expect(
+      h.prepare('select raw_report_id, event_id, count from event_sources order by 1, 2').raw().all(),
+    ).toEqual([
+      [1, keep, 3],
+      [1, other, 1],
+      [2, keep, 2],
+    ]);
+    expect(h.prepare('select event_id from event_merges').pluck().all()).toEqual([keep]);
+    expect(h.prepare('select event_id from rule_matches').pluck().all()).toEqual([keep]);
+    expect(indexSet(d).some((i) => i.startsWith('events_dedup_key_uq: CREATE UNIQUE INDEX'))).toBe(true);
+    expect(() => event.run(4, 'a', 'a', 1, 'bbbb')).toThrow(/UNIQUE/);
+    await d.close();
+  });
+
   it('does nothing when incidents exist', async () => {
     const d = openDatabase({ dialect: 'sqlite', file: path.join(dir, 'b.db') });
     await migrateToLatest(d);

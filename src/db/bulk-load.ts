@@ -101,6 +101,43 @@ const UNIQUE_REPAIRS: Record<string, (handle: BetterSqlite3.Database) => number>
     }
     return others.length;
   },
+
+  /*
+   * Dedup keys: a report into an empty event store inserts its new keys without the index, knowing
+   * them all itself (pipeline.repository.ts: it checks, in each batch's transaction, that no other
+   * writer added a row meanwhile, and builds the index first when it cannot be sure). A duplicate
+   * is therefore a defect, never an expected case; should one happen, the events sharing a key
+   * become the earliest of them: counts summed, span widened, the reports' shares, pending merges
+   * and rule matches moved to it.
+   */
+  events_dedup_key_uq: (handle) => {
+    handle.exec(`
+      drop table if exists temp.event_key_dups;
+      create temp table event_key_dups as
+        select e.id as id, k.keep as keep from events e
+        join (select dedup_key, min(id) as keep from events group by dedup_key having count(*) > 1) k
+          on k.dedup_key = e.dedup_key
+        where e.id <> k.keep;
+      update events set
+        count = count + (select sum(d.count) from events d join temp.event_key_dups x on x.id = d.id where x.keep = events.id),
+        first_seen = min(first_seen, (select min(d.first_seen) from events d join temp.event_key_dups x on x.id = d.id where x.keep = events.id)),
+        last_seen = max(last_seen, (select max(d.last_seen) from events d join temp.event_key_dups x on x.id = d.id where x.keep = events.id))
+      where id in (select keep from temp.event_key_dups);
+      insert into event_sources (raw_report_id, event_id, count)
+        select s.raw_report_id, x.keep, sum(s.count) from event_sources s
+        join temp.event_key_dups x on x.id = s.event_id where true group by s.raw_report_id, x.keep
+        on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count;
+      delete from event_sources where event_id in (select id from temp.event_key_dups);
+      update event_merges set event_id = (select keep from temp.event_key_dups x where x.id = event_merges.event_id)
+        where event_id in (select id from temp.event_key_dups);
+      update rule_matches set event_id = (select keep from temp.event_key_dups x where x.id = rule_matches.event_id)
+        where event_id in (select id from temp.event_key_dups);
+      delete from events where id in (select id from temp.event_key_dups);
+    `);
+    const merged = handle.prepare('select count(*) from temp.event_key_dups').pluck().get() as number;
+    handle.exec('drop table temp.event_key_dups');
+    return merged;
+  },
 };
 const DEFERRABLE_UNIQUE = Object.keys(UNIQUE_REPAIRS);
 

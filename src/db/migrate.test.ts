@@ -120,4 +120,48 @@ describe.each(DIALECTS)('migrations on %s', (dialect) => {
       expect(h.prepare('select count(*) from observables').pluck().get()).toBe(0);
     }
   });
+
+  it('keeps events, their ids and their indexes when dedup keys move to a unique index (0016)', async () => {
+    const db = t.db;
+    const event = (key: string) => sql<{ id: number }>`
+      insert into events (raw_report_id, feed, time_source, first_seen, last_seen, count, dedup_key, source_branch, created_at)
+      values (1, 'f', 'a', 'a', 'a', 3, ${key}, 'CN-BJ', 'a') returning id`;
+    await migrateTo(t, '0015_index_assigned_incidents_only');
+    const kept = Number((await event('00000000000000aa').execute(db)).rows[0]!.id);
+    const gone = Number((await event('00000000000000bb').execute(db)).rows[0]!.id);
+    await sql`delete from events where id = ${gone}`.execute(db);
+    const duplicateRejected = async () => {
+      await expect(event('00000000000000aa').execute(db)).rejects.toThrow(/dedup_key/);
+    };
+    await duplicateRejected();
+    await migrateToLatest(t);
+    await duplicateRejected();
+
+    const rows = await sql<{ id: number; dedup_key: string; count: number }>`
+      select id, dedup_key, count from events order by id`.execute(db);
+    expect(rows.rows.map((r) => [Number(r.id), r.dedup_key, Number(r.count)])).toEqual([
+      [kept, '00000000000000aa', 3],
+    ]);
+    // the id of the deleted event is never given again
+    expect(Number((await event('00000000000000cc').execute(db)).rows[0]!.id)).toBeGreaterThan(gone);
+    if (dialect === 'sqlite') {
+      const h = t.sqlite!;
+      const indexes = h
+        .prepare(
+          "select name, sql from sqlite_master where tbl_name = 'events' and type = 'index' order by name",
+        )
+        .all() as { name: string; sql: string | null }[];
+      expect(indexes.filter((i) => i.sql === null)).toEqual([]); // no automatic index left
+      expect(indexes.find((i) => i.name === 'events_dedup_key_uq')?.sql).toMatch(/^CREATE UNIQUE INDEX/);
+      // the secondary indexes of 0009 and 0010 are there again, on the rebuilt table
+      expect(indexes.map((i) => i.name)).toEqual(
+        expect.arrayContaining([
+          'events_branch_idx',
+          'events_source_ip_idx',
+          'events_destination_branch_idx',
+        ]),
+      );
+      expect(indexes).toHaveLength(9);
+    }
+  });
 });

@@ -16,6 +16,7 @@ import * as m0012 from './migrations/0012_add_rules_line.ts';
 import * as m0013 from './migrations/0013_narrow_observable_value_index.ts';
 import * as m0014 from './migrations/0014_index_tracking_numbers.ts';
 import * as m0015 from './migrations/0015_index_assigned_incidents_only.ts';
+import * as m0016 from './migrations/0016_index_event_keys.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_narrow_observable_value_index': m0013,
   '0014_index_tracking_numbers': m0014,
   '0015_index_assigned_incidents_only': m0015,
+  '0016_index_event_keys': m0016,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

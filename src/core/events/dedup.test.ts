@@ -209,6 +209,7 @@ describe('createDedupKeySet', () => {
 
   it('starts again empty when full, so its memory stays bounded', () => {
     const set = createDedupKeySet(4); // 16 slots, at most 11 keys
+    expect(set.capacity).toBe(11);
     const keys = Array.from({ length: 12 }, (_, i) => fnv1a64(String(i)));
     for (const k of keys.slice(0, 11)) set.add(k);
     expect(set.size).toBe(11);

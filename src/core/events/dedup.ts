@@ -265,6 +265,8 @@ export interface DedupKeySet {
   /** The key's id, or 0 when the key is not in the set or its id is not known. */
   idOf(key: string): number;
   readonly size: number;
+  /** Keys it holds before the next new one starts it again (empty). */
+  readonly capacity: number;
   /** Times the set was full and started again. */
   readonly resets: number;
 }
@@ -273,12 +275,19 @@ export interface DedupKeySet {
 const NIBBLE = new Int8Array(128).fill(-1);
 for (let c = 0; c < 16; c++) NIBBLE[c.toString(16).charCodeAt(0)] = c;
 
+const KEY_WORDS = new Uint32Array(2);
+
+/** Whether a string has the shape of a dedup key (16 lower-case hex digits), as `dedupKey` makes them. */
+export function isDedupKey(key: string): boolean {
+  return readKey(key);
+}
+
 /**
  * The two 32-bit words of a key of 16 lower-case hex digits, into `out`; false for any other
  * string. Read digit by digit: a regular-expression test, two slices and two `parseInt` cost ~5
  * times as much, and the set reads a key up to three times per event (docs/performance.md).
  */
-function readKey(key: string, out: Uint32Array): boolean {
+function readKey(key: string, out: Uint32Array = KEY_WORDS): boolean {
   if (key.length !== 16) return false;
   let hi = 0;
   let lo = 0;
@@ -355,6 +364,7 @@ export function createDedupKeySet(slotsLog2 = 20): DedupKeySet {
     get size() {
       return size;
     },
+    capacity: maxKeys,
     get resets() {
       return resets;
     },

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import type { FeedEvent } from '../../core/events/event.ts';
 import type { EventUpsert, PipelinePort } from '../../services/ports.ts';
+import SQLite from 'better-sqlite3';
+import { openDatabase } from '../database.ts';
 import { createPipelineRepository } from './pipeline.repository.ts';
 
 const T0 = '2026-11-01T00:00:00.000Z';
@@ -415,5 +417,120 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     await repo.finishRawReport(b, 'w1', done);
     expect(await stored('k1')).toMatchObject({ count: 5 });
     expect(await repo.countEvents()).toEqual({ rows: 2, occurrences: 6 });
+  });
+});
+
+/*
+ * A report into an empty SQLite event store sets the key index aside with the others; the writer
+ * then knows every key the table holds and looks none up, until anything else writes a row
+ * (pipeline.repository.ts, OwnKeys).
+ */
+describe('pipeline repository: the key index of an empty event store (SQLite)', () => {
+  const opened: { destroy(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const o of opened.splice(0).reverse()) await o.destroy();
+  });
+  const key = (n: number) => n.toString(16).padStart(16, '0');
+
+  async function setUp() {
+    const t = await createTestDatabase('sqlite');
+    opened.push(t);
+    const repo = createPipelineRepository(t);
+    const claimed = async (r: PipelinePort, workerId: string) => {
+      const id = await r.createRawReport({ feed: 'f', fileName: 'x.csv', source: 'file', receivedAt: T0 });
+      await r.completeRawReport(id, { bytes: 1, sha256: `sha-${id}` });
+      expect(
+        await r.claimRawReport({ workerId, now: T0, leaseExpiredBefore: LEASE, reportId: id }),
+      ).toBeTruthy();
+      return id;
+    };
+    const commit = (
+      r: PipelinePort,
+      reportId: number,
+      workerId: string,
+      events: EventUpsert[],
+      line: number,
+    ) =>
+      r.commitBatch({
+        reportId,
+        workerId,
+        feed: 'f',
+        at: T0,
+        linesDone: line,
+        eventsProduced: 1,
+        events,
+        deadLetters: [],
+      });
+    const keyIndexSetAside = () =>
+      t
+        .sqlite!.prepare("select count(*) from certops_deferred_indexes where name = 'events_dedup_key_uq'")
+        .pluck()
+        .get();
+    const rows = (k: string) =>
+      t.sqlite!.prepare('select count(*) from events where dedup_key = ?').pluck().get(k) as number;
+    return { t, repo, claimed, commit, keyIndexSetAside, rows };
+  }
+
+  it('stays set aside while this writer is the only one, and a row written by another connection ends that', async () => {
+    const { t, repo, claimed, commit, keyIndexSetAside, rows } = await setUp();
+    const a = await claimed(repo, 'w1');
+    expect(
+      await commit(repo, a, 'w1', [upsert(key(1), 1, T0, T0), upsert(key(2), 1, T0, T0)], 2),
+    ).toMatchObject({
+      inserted: 2,
+    });
+    expect(keyIndexSetAside()).toBe(1);
+    // a key met again without its id (the worker forgot it): found among the writer's own
+    expect(
+      await commit(repo, a, 'w1', [upsert(key(1), 1, T0, T0), upsert(key(3), 1, T0, T0)], 4),
+    ).toMatchObject({
+      inserted: 1,
+    });
+    expect(keyIndexSetAside()).toBe(1);
+
+    // another connection adds a row: the writer can no longer know every key
+    const other = new SQLite(t.sqlite!.name);
+    other
+      .prepare(
+        `insert into events (raw_report_id, feed, time_source, first_seen, last_seen, count, dedup_key, created_at)
+         values (99, 'f', ?, ?, ?, 1, ?, 'x')`,
+      )
+      .run(T0, T0, T0, key(9));
+    other.close();
+    expect(
+      await commit(repo, a, 'w1', [upsert(key(9), 2, T0, T0), upsert(key(4), 1, T0, T0)], 6),
+    ).toMatchObject({
+      inserted: 1,
+    });
+    expect(keyIndexSetAside()).toBe(0); // built before the look-up
+    expect(await repo.finishRawReport(a, 'w1', { state: 'done', error: null, at: T0 })).toBe(true);
+    expect([1, 2, 3, 4, 9].map((n) => rows(key(n)))).toEqual([1, 1, 1, 1, 1]);
+    expect(t.sqlite!.prepare('select count from events where dedup_key = ?').pluck().get(key(9))).toBe(3);
+    expect(await repo.countEvents()).toEqual({ rows: 5, occurrences: 8 });
+  });
+
+  it('is built by a second writer before it writes, and each key stays one event', async () => {
+    const { t, repo, claimed, commit, keyIndexSetAside, rows } = await setUp();
+    const second = openDatabase({ dialect: 'sqlite', file: t.sqlite!.name });
+    opened.push({ destroy: () => second.close() });
+    const repo2 = createPipelineRepository(second);
+    const a = await claimed(repo, 'w1');
+    const b = await claimed(repo2, 'w2');
+    await commit(repo, a, 'w1', [upsert(key(1), 1, T0, T0)], 1);
+    expect(keyIndexSetAside()).toBe(1);
+    // the second writer cannot know the first one's keys: it builds the index, then looks up
+    expect(
+      await commit(repo2, b, 'w2', [upsert(key(1), 1, T0, T0), upsert(key(2), 1, T0, T0)], 1),
+    ).toMatchObject({
+      inserted: 1,
+    });
+    expect(keyIndexSetAside()).toBe(0);
+    // and the first one looks its keys up from now on
+    expect(
+      await commit(repo, a, 'w1', [upsert(key(2), 1, T0, T0), upsert(key(3), 1, T0, T0)], 2),
+    ).toMatchObject({
+      inserted: 1,
+    });
+    expect([1, 2, 3].map((n) => rows(key(n)))).toEqual([1, 1, 1]);
   });
 });

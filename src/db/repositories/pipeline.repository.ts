@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import { NUMBER_FIELDS, STRING_FIELDS, type FeedEvent } from '../../core/events/event.ts';
 import { ipToKey } from '../../core/directory/network-keys.ts';
+import { createDedupKeySet, isDedupKey, type DedupKeySet } from '../../core/events/dedup.ts';
 import type {
   BatchResult,
   BatchWrite,
@@ -318,23 +319,52 @@ export function packBatch(b: BatchWrite): PackedBatch {
  */
 export function writeSqliteBatchTransaction(handle: SQLite.Database): (batch: PackedBatch) => BatchResult {
   const st = prepareSqlite(handle);
-  const tx = handle.transaction((b: PackedBatch) => writeSqliteBatch(st, b));
+  const writer: KeyWriter = { own: null };
+  const tx = handle.transaction((b: PackedBatch) => writeSqliteBatch(st, b, writer));
   return (batch) => {
     try {
       return tx.immediate(batch);
     } catch (e) {
+      // rolled back: the keys it noted may not be stored (the next batch would see it anyway)
+      writer.own = null;
       if (e instanceof LostClaim) return { committed: false, inserted: 0 };
       throw e;
     }
   };
 }
 
+/** The events' unique dedup-key index, set aside by a report into an empty event store. */
+const KEY_INDEX = 'events_dedup_key_uq';
+
+/**
+ * The keys a writer inserted while the events' key index is set aside (a report into an empty
+ * event store, db/bulk-load.ts), each with its row's id. A writer that finds the index set aside
+ * and the table empty starts them; while they are all the table holds, a key of a batch that is
+ * not among them is new and is inserted without a look-up (which, without the index, would scan
+ * the table). Each batch's transaction checks that this still holds: the highest id in the table
+ * is the last one this writer inserted (ids are never given twice, so no other writer — another
+ * worker, another process with the file open — has added a row since), and the batch fits in the
+ * set. Otherwise the writer forgets them and builds the set-aside indexes before it looks up.
+ */
+interface OwnKeys {
+  keys: DedupKeySet;
+  /** The highest id this writer inserted; 0 while none (the table was empty). */
+  lastId: number;
+}
+
+interface KeyWriter {
+  own: OwnKeys | null;
+}
+
 interface SqliteStatements {
+  handle: SQLite.Database;
   find: SQLite.Statement;
   findOne: SQLite.Statement;
   insert: SQLite.Statement;
   insertOne: SQLite.Statement;
   keyOfId: SQLite.Statement;
+  keyIndexSetAside: SQLite.Statement;
+  maxId: SQLite.Statement;
   merge: SQLite.Statement;
   merges: SQLite.Statement;
   mergeOne: SQLite.Statement;
@@ -363,6 +393,7 @@ function mergesSql(rows: number): string {
 
 function prepareSqlite(handle: SQLite.Database): SqliteStatements {
   return {
+    handle,
     find: handle
       .prepare(
         `select id, dedup_key from events where dedup_key in (${new Array(FIND_ROWS).fill('?').join(',')})`,
@@ -372,6 +403,11 @@ function prepareSqlite(handle: SQLite.Database): SqliteStatements {
     insert: handle.prepare(eventInsertSql(SQLITE_ROWS)),
     insertOne: handle.prepare(eventInsertSql(1)),
     keyOfId: handle.prepare('select dedup_key from events where id = ?').pluck(),
+    keyIndexSetAside: handle
+      .prepare('select count(*) from certops_deferred_indexes where name = ?')
+      .pluck()
+      .bind(KEY_INDEX),
+    maxId: handle.prepare('select coalesce(max(id), 0) from events').pluck(),
     merge: handle.prepare(
       'update events set count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) where id = ?',
     ),
@@ -399,7 +435,7 @@ function prepareSqlite(handle: SQLite.Database): SqliteStatements {
  * full row) and record the report's share of each new row. A dead-letter retry (it moves no
  * checkpoint) writes into a finished report and merges at once.
  */
-function writeSqliteBatch(st: SqliteStatements, b: PackedBatch): BatchResult {
+function writeSqliteBatch(st: SqliteStatements, b: PackedBatch, writer: KeyWriter): BatchResult {
   if (b.linesDone !== null) {
     const res = st.checkpoint.run(
       b.linesDone,
@@ -418,6 +454,29 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch): BatchResult {
   const ids = b.ids.slice();
   const unknown: number[] = [];
   for (let u = 0; u < all.length; u++) if (ids[u] === 0) unknown.push(u);
+  // the key index set aside (a report into an empty store): this writer's own keys are all the
+  // table holds, or the index is built before any look-up (OwnKeys)
+  let own: OwnKeys | null = null;
+  if ((st.keyIndexSetAside.get() as number) === 0) writer.own = null;
+  else {
+    const maxId = st.maxId.get() as number;
+    if (maxId === 0) writer.own = { keys: createDedupKeySet(), lastId: 0 };
+    own = writer.own;
+    if (
+      own === null ||
+      own.lastId !== maxId ||
+      own.keys.size + unknown.length > own.keys.capacity ||
+      // a key the set cannot hold (not made by dedupKey): only the index can tell
+      !unknown.every((u) => isDedupKey(all[u]!))
+    ) {
+      writer.own = own = null;
+      restoreDeferredIndexes(st.handle, { keepCache: true });
+    }
+  }
+  if (own) {
+    for (const u of unknown) ids[u] = own.keys.idOf(all[u]!);
+    unknown.length = 0;
+  }
   const existing = new Map<string, number>();
   const keys: string[] = [];
   let i = 0;
@@ -495,6 +554,16 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch): BatchResult {
     for (let j = 0; j < count; j++) {
       ids[fresh[from + j]!] = first + j;
       addSource(first + j, b.counts[fresh[from + j]!]!);
+    }
+    if (own) {
+      for (let j = 0; j < count; j++) {
+        const key = all[fresh[from + j]!]!;
+        own.keys.add(key);
+        own.keys.setId(key, first + j);
+      }
+      own.lastId = last;
+      // an id the set cannot hold: keys are looked up from the next batch on
+      if (last > 0xffffffff) writer.own = null;
     }
   };
   let k = 0;
