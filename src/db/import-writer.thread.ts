@@ -275,11 +275,10 @@ export interface ImportWriterThread {
 
 /**
  * The writer thread's young generation, MiB (a worker's default limit on Node 20: 48). Every
- * batch the thread unpacks and extracts is
- * garbage within a batch or two; with the default, a 1,000,000-report import spent ~4 s of the
- * writer's time — the import's critical path — in scavenges. With 64: 44 scavenges instead of 79
- * per 200,000 reports, in half the time, and the import 6.5 % faster on average at a million
- * (docs/performance.md).
+ * batch the thread unpacks and extracts is garbage within a batch or two; with the default, a
+ * 1,000,000-report import spent ~4 s of the writer's time — the import's critical path — in
+ * scavenges. With 64: 44 scavenges instead of 79 per 200,000 reports, in half the time, and the
+ * import 6.5 % faster on average at a million (docs/performance.md).
  */
 export const WRITER_YOUNG_GENERATION_MB = 64;
 
