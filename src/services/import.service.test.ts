@@ -286,8 +286,9 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
   });
 
   it('stores every observable with its own report, however many a batch holds', async () => {
-    // 150 reports of two addresses each in one batch: several multi-row observable statements
-    const rows = Array.from({ length: 150 }, (_, i) => ({
+    // 163 reports of two addresses each in one batch: incidents and reports 50 to a statement and
+    // one at a time for the last 13, observables in several multi-row statements
+    const rows = Array.from({ length: 163 }, (_, i) => ({
       received_at: '2007-06-01',
       category: 'dos',
       description: `flood from 192.0.2.${i} towards 198.18.${i >> 8}.${i & 255}`,
@@ -296,23 +297,28 @@ describe.each(DIALECTS)('import pipeline on %s (one batch written while the next
     const r = await importService(t, undefined, 'always').importReports(actor, lines(rows), {
       source: 'many-observables.jsonl',
     });
-    expect(r.reports).toBe(150);
+    expect(r.reports).toBe(163);
     const obs = await t.db
       .selectFrom('observables')
       .innerJoin('reports', 'reports.id', 'observables.report_id')
+      .innerJoin('incidents', 'incidents.id', 'reports.incident_id')
       .select([
         'reports.description',
         'observables.value',
         'observables.incident_id',
         'reports.incident_id as rid',
+        'incidents.description as incidentText',
       ])
       .where('reports.description', 'like', 'flood from 192.0.2.%')
       .execute();
-    expect(obs).toHaveLength(300);
+    expect(obs).toHaveLength(326);
     for (const o of obs) {
       expect(o.description).toContain(o.value);
       expect(o.incident_id).toBe(o.rid);
+      // each report sits with the incident made from it
+      expect(o.incidentText).toBe(o.description);
     }
+    expect(new Set(obs.map((o) => o.rid)).size).toBe(163);
   });
 
   it('resolves a key created by any of the batches still in flight', async () => {
