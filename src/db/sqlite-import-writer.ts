@@ -68,10 +68,28 @@ export function createSqliteImportWriter(
   const trackingNumberAt = handle.prepare('select tracking_number from reports where id = ?').pluck();
   const incidentParams: unknown[] = new Array(ROWS * INCIDENT_VALUES);
   const reportParams: unknown[] = new Array(ROWS * REPORT_VALUES);
-  /** The ids of the `count` rows one INSERT just wrote, from its last one. */
-  const idsOf = (info: BetterSqlite3.RunResult, count: number): number => {
-    if (info.changes !== count) throw new Error(`import: ${info.changes} rows written of ${count}`);
-    return Number(info.lastInsertRowid) - count + 1;
+  /**
+   * Inserts `items`, ROWS to a statement (the rest one at a time); after each statement `written`
+   * gets the index of its first item, how many it wrote and the id of the first (the others follow).
+   */
+  const insertRows = <T>(
+    items: readonly T[],
+    width: number,
+    one: BetterSqlite3.Statement,
+    many: BetterSqlite3.Statement,
+    manyParams: unknown[],
+    fill: (params: unknown[], at: number, item: T) => void,
+    written: (from: number, count: number, firstId: number) => void,
+  ): void => {
+    for (let k = 0; k < items.length;) {
+      const count = items.length - k >= ROWS ? ROWS : 1;
+      const params = count === ROWS ? manyParams : new Array(width);
+      for (let j = 0; j < count; j++) fill(params, j * width, items[k + j]!);
+      const info = (count === ROWS ? many : one).run(params);
+      if (info.changes !== count) throw new Error(`import: ${info.changes} rows written of ${count}`);
+      written(k, count, Number(info.lastInsertRowid) - count + 1);
+      k += count;
+    }
   };
   // observables many rows a statement (no id of theirs is needed): a fifth less time than one a row
   const observablesSql = (rows: number) =>
@@ -104,11 +122,13 @@ export function createSqliteImportWriter(
     const by = batch.audit.actorId;
     const incidents = batch.incidents;
     const incidentIds: number[] = new Array(incidents.length);
-    for (let k = 0; k < incidents.length;) {
-      const count = incidents.length - k >= ROWS ? ROWS : 1;
-      const params = count === ROWS ? incidentParams : new Array(INCIDENT_VALUES);
-      for (let j = 0, p = 0; j < count; j++, p += INCIDENT_VALUES) {
-        const i = incidents[k + j]!;
+    insertRows(
+      incidents,
+      INCIDENT_VALUES,
+      insIncident,
+      insIncidents,
+      incidentParams,
+      (params, p, i) => {
         params[p] = i.title;
         params[p + 1] = i.description;
         params[p + 2] = i.category;
@@ -125,28 +145,29 @@ export function createSqliteImportWriter(
         params[p + 13] = i.closedAt;
         params[p + 14] = by;
         params[p + 15] = now;
-      }
-      const first = idsOf((count === ROWS ? insIncidents : insIncident).run(params), count);
-      for (let j = 0; j < count; j++) incidentIds[k + j] = first + j;
-      if (count > 1) {
+      },
+      (from, count, first) => {
+        for (let j = 0; j < count; j++) incidentIds[from + j] = first + j;
+        if (count === 1) return;
         for (const j of [0, count - 1]) {
           const row = incidentAt.get(first + j) as [string, string] | undefined;
-          const i = incidents[k + j]!;
+          const i = incidents[from + j]!;
           if (row?.[0] !== i.title || row[1] !== i.openedAt)
             throw new Error('import: the new incidents did not get consecutive ids');
         }
-      }
-      k += count;
-    }
+      },
+    );
     const incidentOf = (ref: Ref) => ('id' in ref ? ref.id : incidentIds[ref.batchIndex]!);
     const observables: unknown[] = [];
     let pendingObservables = 0;
     const reports = batch.reports;
-    for (let k = 0; k < reports.length;) {
-      const count = reports.length - k >= ROWS ? ROWS : 1;
-      const params = count === ROWS ? reportParams : new Array(REPORT_VALUES);
-      for (let j = 0, p = 0; j < count; j++, p += REPORT_VALUES) {
-        const r = reports[k + j]!;
+    insertRows(
+      reports,
+      REPORT_VALUES,
+      insReport,
+      insReports,
+      reportParams,
+      (params, p, r) => {
         params[p] = r.trackingNumber;
         params[p + 1] = r.channel;
         params[p + 2] = r.reporterType;
@@ -162,29 +183,29 @@ export function createSqliteImportWriter(
         params[p + 12] = r.meta;
         params[p + 13] = by;
         params[p + 14] = now;
-      }
-      const first = idsOf((count === ROWS ? insReports : insReport).run(params), count);
-      if (
-        count > 1 &&
-        (trackingNumberAt.get(first) !== reports[k]!.trackingNumber ||
-          trackingNumberAt.get(first + count - 1) !== reports[k + count - 1]!.trackingNumber)
-      )
-        throw new Error('import: the new reports did not get consecutive ids');
-      for (let j = 0; j < count; j++) {
-        const r = reports[k + j]!;
-        const reportId = first + j;
-        const incidentId = incidentOf(r.incident);
-        for (const o of r.observables ?? unprepared()) {
-          observables.push(reportId, incidentId, o.kind, o.value, o.ipKey, o.domainKey);
-          if (++pendingObservables === OBSERVABLE_ROWS) {
-            insObservables.run(observables);
-            observables.length = 0;
-            pendingObservables = 0;
+      },
+      (from, count, first) => {
+        if (
+          count > 1 &&
+          (trackingNumberAt.get(first) !== reports[from]!.trackingNumber ||
+            trackingNumberAt.get(first + count - 1) !== reports[from + count - 1]!.trackingNumber)
+        )
+          throw new Error('import: the new reports did not get consecutive ids');
+        for (let j = 0; j < count; j++) {
+          const r = reports[from + j]!;
+          const reportId = first + j;
+          const incidentId = incidentOf(r.incident);
+          for (const o of r.observables ?? unprepared()) {
+            observables.push(reportId, incidentId, o.kind, o.value, o.ipKey, o.domainKey);
+            if (++pendingObservables === OBSERVABLE_ROWS) {
+              insObservables.run(observables);
+              observables.length = 0;
+              pendingObservables = 0;
+            }
           }
         }
-      }
-      k += count;
-    }
+      },
+    );
     for (let i = 0; i < observables.length; i += 6) insObservable.run(observables.slice(i, i + 6));
     for (const a of batch.actions) {
       insAction.run(
