@@ -118,6 +118,41 @@ describe('bulk load into an empty SQLite database', () => {
     await d.close();
   });
 
+  it('builds an index larger than one sorted run whole, and gives the connection back its cache and threads', async () => {
+    const d = openDatabase({ dialect: 'sqlite', file: path.join(dir, 'e.db') });
+    await migrateToLatest(d);
+    const h = d.sqlite!;
+    h.pragma('cache_size = -20000');
+    h.pragma('threads = 0');
+    expect(deferIndexesIfEmpty(h)).toBe(true);
+    // ~9 MB of e-mail keys: more than two of the build's 4 MiB runs, sorted apart and merged
+    const rows = 60_000;
+    const insert = h.prepare(
+      `insert into reports (tracking_number, channel, reporter_email, received_at, meta, created_at)
+       values (?, 'web', ?, '2007-01-01T00:00:00.000Z', '{}', 'x')`,
+    );
+    h.transaction(() => {
+      for (let i = 0; i < rows; i++) {
+        // keys in no particular order (a multiplicative scramble of i)
+        const k = ((i * 2_654_435_761) % 2 ** 32).toString(16).padStart(8, '0');
+        insert.run(`2007-${String(i).padStart(10, '0')}`, `${k}-${'x'.repeat(130)}@example.org`);
+      }
+    })();
+    expect(restoreDeferredIndexes(h)).toBeGreaterThan(10);
+    expect(h.pragma('integrity_check', { simple: true })).toBe('ok');
+    const viaIndex = h
+      .prepare(
+        `select reporter_email from reports indexed by reports_reporter_email_idx where reporter_email <> '' order by reporter_email`,
+      )
+      .pluck()
+      .all() as string[];
+    expect(viaIndex).toHaveLength(rows);
+    expect(viaIndex).toEqual([...viaIndex].sort());
+    expect(h.pragma('cache_size', { simple: true })).toBe(-20000);
+    expect(h.pragma('threads', { simple: true })).toBe(0);
+    await d.close();
+  });
+
   it('does nothing when incidents exist', async () => {
     const d = openDatabase({ dialect: 'sqlite', file: path.join(dir, 'b.db') });
     await migrateToLatest(d);

@@ -267,8 +267,8 @@ export interface ImportWriterThread {
   ready(): boolean;
   /**
    * Waits for every batch handed over, commits, optionally builds the indexes a bulk load set aside
-   * (`restoreDeferredIndexes` on the thread's connection, whose cache holds the tables just
-   * written), closes the connection and ends the thread. Rejects when the last commit failed.
+   * (`restoreDeferredIndexes` on the thread's connection, in sorted runs with SQLite's sorter
+   * threads), closes the connection and ends the thread. Rejects when the last commit failed.
    */
   close(options?: { restoreIndexes?: boolean }): Promise<void>;
 }

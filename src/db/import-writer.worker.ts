@@ -61,8 +61,8 @@ function close(restoreIndexes: boolean): string | null {
   try {
     if (lostGroup !== null) throw new Error(lostGroup);
     commitGroup();
-    // the tables just written are in this connection's cache: build the set-aside indexes here
-    if (restoreIndexes) restoreDeferredIndexes(handle, { keepCache: true });
+    // the thread that wrote the tables builds the set-aside indexes (with sorted runs, bulk-load.ts)
+    if (restoreIndexes) restoreDeferredIndexes(handle);
   } catch (e) {
     error = (e as Error).message;
     if (handle.inTransaction) handle.exec('rollback');

@@ -201,7 +201,7 @@ export function createIncidentImportRepository(
       thread = null;
       handedOver = false;
       try {
-        // the thread builds the set-aside indexes itself, on the cache that holds the new rows
+        // the thread builds the set-aside indexes itself, after its last commit
         if (t) await t.close({ restoreIndexes: deferred });
       } finally {
         // whatever the thread left undone (nothing, unless it failed) is built here

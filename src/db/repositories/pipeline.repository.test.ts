@@ -3,7 +3,7 @@ import { DIALECTS, createTestDatabase, type TestDatabase } from '../../../test/s
 import type { FeedEvent } from '../../core/events/event.ts';
 import type { EventUpsert, PipelinePort } from '../../services/ports.ts';
 import SQLite from 'better-sqlite3';
-import { openDatabase } from '../database.ts';
+import { openDatabase, SORT_THREADS } from '../database.ts';
 import { createPipelineRepository } from './pipeline.repository.ts';
 
 const T0 = '2026-11-01T00:00:00.000Z';
@@ -218,7 +218,7 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
   });
 
   if (dialect === 'sqlite')
-    it('processes with a smaller page cache, finishes with a smaller one still (its sorts stay bounded), then gives the connection its own back', async () => {
+    it("processes with a smaller page cache, finishes with a smaller one still (its sorts stay bounded, in runs the sorter's threads sort), then gives the connection its own back", async () => {
       const handle = t.sqlite!;
       const before = handle.pragma('cache_size', { simple: true });
       expect(before).toBe(-65536);
@@ -228,11 +228,14 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       await commit(a, [upsert('k1', 1, T0, T0)], 1);
       await commit(a, [upsert('k1', 1, T0, T0)], 2);
       let during: unknown = null;
+      let threads: unknown = null;
       // the cache while the fold runs, seen from inside the finishing transaction's first query
       const prepare = handle.prepare.bind(handle);
       handle.prepare = ((text: string) => {
-        if (during === null && /event_merges/.test(text))
+        if (during === null && /event_merges/.test(text)) {
           during = handle.pragma('cache_size', { simple: true });
+          threads = handle.pragma('threads', { simple: true });
+        }
         return prepare(text);
       }) as typeof handle.prepare;
       try {
@@ -240,7 +243,9 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       } finally {
         handle.prepare = prepare;
       }
-      expect(during).toBe(-16384);
+      expect(during).toBe(-4096);
+      expect(threads).toBe(SORT_THREADS);
+      expect(SORT_THREADS).toBeGreaterThanOrEqual(1);
       expect(handle.pragma('cache_size', { simple: true })).toBe(before);
       expect(await stored('k1')).toMatchObject({ count: 2 });
     });

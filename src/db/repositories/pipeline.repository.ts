@@ -471,7 +471,7 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch, writer: KeyWrite
       !unknown.every((u) => isDedupKey(all[u]!))
     ) {
       writer.own = own = null;
-      restoreDeferredIndexes(st.handle, { keepCache: true });
+      restoreDeferredIndexes(st.handle);
     }
   }
   if (own) {
@@ -771,8 +771,14 @@ async function whenSqliteIdle(handle: SQLite.Database): Promise<void> {
  * raises the worker's peak memory. Restored when the report is finished or released.
  */
 const PROCESSING_CACHE_KIB = 32_768;
-/** Page cache (KiB) while a report finishes on SQLite: its sorts use about that much memory. */
-const FINISH_CACHE_KIB = 16_384;
+/**
+ * Page cache (KiB) while a report finishes on SQLite. Its fold groups the report's merges in one
+ * sort, whose sorted runs are the cache's size: with small runs the connection's sorter threads
+ * (SORT_THREADS, db/database.ts) sort them on the other core while the merges are read. Measured
+ * on the bench's 734,943 merges: the grouping 0.61–0.65 s with 4 MiB against 1.03–1.42 s with
+ * 16 MiB and no threads; the fold 2.05–2.20 s against 2.53–3.27 s (docs/performance.md).
+ */
+const FINISH_CACHE_KIB = 4096;
 
 /** Sets a connection's page cache to at most `kib` (freeing pages beyond it); returns the undo. */
 function shrinkCache(handle: SQLite.Database, kib: number): () => void {
@@ -829,9 +835,8 @@ export function createPipelineRepository(
   const restoreIndexes = () => {
     if (!handle || !deferred) return;
     deferred = false;
-    // with the connection's own page cache: a bigger one would fill with the whole events table
-    // during the scans (the worker's memory bound matters more than the sorts' speed)
-    restoreDeferredIndexes(handle, { keepCache: true });
+    // with a small page cache and sorted runs (bulk-load.ts): the worker's memory stays bounded
+    restoreDeferredIndexes(handle);
   };
 
   async function refreshFeedTotals(
