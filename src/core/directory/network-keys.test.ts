@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   cidrToRange,
   coveringRanges,
   domainSuffixes,
+  ipKeyOf,
   ipToKey,
   normaliseDomain,
   parseAsn,
@@ -53,6 +55,53 @@ describe('directory network keys', () => {
     expect(parseAsn('4294967296')).toBeNull();
     expect(parseAsn('AS-1')).toBeNull();
     expect(parseAsn(1.5)).toBeNull();
+  });
+});
+
+describe('ipKeyOf (the fast key of feed addresses)', () => {
+  /** The form it replaced: a regular expression for dotted IPv4, ipToKey for the rest. */
+  function reference(ip: string): string | null {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+    if (!m) return ipToKey(ip);
+    let hex = '00000000000000000000ffff';
+    for (let i = 1; i <= 4; i++) {
+      const n = Number(m[i]);
+      if (n > 255) return null;
+      hex += n.toString(16).padStart(2, '0');
+    }
+    return hex;
+  }
+
+  it('keys dotted IPv4 as ipToKey does, and leaves every other text to it', () => {
+    expect(ipKeyOf('103.85.86.190')).toBe('00000000000000000000ffff675556be');
+    expect(ipKeyOf('0.0.0.0')).toBe('00000000000000000000ffff00000000');
+    expect(ipKeyOf('255.255.255.255')).toBe('00000000000000000000ffffffffffff');
+    expect(ipKeyOf('010.1.1.1')).toBe(ipKeyOf('10.1.1.1'));
+    expect(ipKeyOf('256.1.1.1')).toBeNull();
+    expect(ipKeyOf('0001.2.3.4')).toBe(reference('0001.2.3.4'));
+    expect(ipKeyOf('1.2.3')).toBeNull();
+    expect(ipKeyOf('1.2.3.4.')).toBeNull();
+    expect(ipKeyOf('1..2.3')).toBeNull();
+    expect(ipKeyOf('')).toBeNull();
+    expect(ipKeyOf('2001:db8::1')).toBe(ipToKey('2001:db8::1'));
+    expect(ipKeyOf('::ffff:1.2.3.4')).toBe(ipToKey('::ffff:1.2.3.4'));
+    const group = fc.oneof(
+      fc.integer({ min: 0, max: 255 }).map(String),
+      fc.integer({ min: 0, max: 9999 }).map(String),
+      fc.stringMatching(/^[0-9]{1,4}$/),
+    );
+    const texts = fc.oneof(
+      fc.array(group, { minLength: 1, maxLength: 6 }).map((g) => g.join('.')),
+      fc.stringMatching(/^[0-9.:a-f ]{0,20}$/),
+      fc.ipV4(),
+      fc.ipV6(),
+    );
+    fc.assert(
+      fc.property(texts, (ip) => {
+        expect(ipKeyOf(ip)).toBe(reference(ip));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

@@ -44,6 +44,38 @@ export function ipToKey(ip: string): string | null {
   return orNull(() => observableIpToKey(ip));
 }
 
+/** Two lower-case hex digits of each byte value. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * `ipToKey` for a feed's addresses, fast for the common dotted IPv4 (four groups of one to three
+ * digits, read as they stand: `010.1.1.1` is 10.1.1.1; a group over 255 makes it no address),
+ * without a regular expression or a string per group; anything else goes to `ipToKey`.
+ */
+export function ipKeyOf(ip: string): string | null {
+  let key = '00000000000000000000ffff';
+  let value = 0;
+  let digits = 0;
+  let groups = 0;
+  let over = false;
+  const n = ip.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? ip.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return ipToKey(ip);
+      value = value * 10 + (c - 48);
+    } else if (c === 46 && digits > 0 && groups < 4) {
+      if (value > 255) over = true;
+      else key += HEX_BYTE[value];
+      groups++;
+      value = 0;
+      digits = 0;
+    } else return ipToKey(ip);
+  }
+  if (groups !== 4) return ipToKey(ip);
+  return over ? null : key;
+}
+
 /**
  * The range of a CIDR (`10.1.0.0/16`, `2001:db8::/32`; a bare address is a /32 or /128). Host
  * bits are cleared (`10.1.2.3/8` → `10.0.0.0/8`). Null when it is not a CIDR.

@@ -47,6 +47,12 @@ describe('classification taxonomy', () => {
     expect(normaliseClassificationType(undefined)).toBeNull();
     expect(rsitOf('no-such-type')).toBe('other/undetermined');
     expect(taxonomyOf(null)).toBe('other');
+    // names every object has are no types either
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'ToString']) {
+      expect(normaliseClassificationType(name)).toBeNull();
+      expect(rsitOf(name)).toBe('other/undetermined');
+      expect(taxonomyOf(name)).toBe('other');
+    }
   });
 
   it('knows a type for every RSIT class/type and maps only to real RSIT values', () => {

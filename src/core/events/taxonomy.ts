@@ -110,12 +110,14 @@ function canonicalForm(type: string): string {
  */
 export function normaliseClassificationType(type: string | null | undefined): string | null {
   if (!type) return null;
+  // a current type as IntelMQ writes it (most events): no new string
+  if (Object.hasOwn(TYPE_TO_RSIT, type)) return type;
   let t = canonicalForm(type);
   const slash = t.indexOf('/');
   if (slash !== -1) t = t.slice(slash + 1);
-  if (t in TYPE_TO_RSIT) return t;
-  const alias = ALIASES[t];
-  return alias ?? null;
+  // own keys only: `constructor` or `toString` from a feed is no type
+  if (Object.hasOwn(TYPE_TO_RSIT, t)) return t;
+  return Object.hasOwn(ALIASES, t) ? ALIASES[t]! : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import { NUMBER_FIELDS, STRING_FIELDS, type FeedEvent } from '../../core/events/event.ts';
-import { ipToKey } from '../../core/directory/network-keys.ts';
+import { ipKeyOf } from '../../core/directory/network-keys.ts';
 import { createDedupKeySet, isDedupKey, type DedupKeySet } from '../../core/events/dedup.ts';
 import type {
   BatchResult,
@@ -92,22 +92,11 @@ const SQLITE_ROWS = 200;
 const SOURCE_ROWS = 500;
 const MERGE_ROWS = 500;
 const FIND_ROWS = 500;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-/** The 32-hex key of an address, fast for dotted IPv4 (the common case); null when not an address. */
+/** The 32-hex key of an address (fast for dotted IPv4); null when not an address. */
 function keyOf(ip: unknown): string | null {
   if (typeof ip !== 'string' || ip === '') return null;
-  const m = IPV4.exec(ip);
-  if (m) {
-    let hex = '00000000000000000000ffff';
-    for (let i = 1; i <= 4; i++) {
-      const n = Number(m[i]);
-      if (n > 255) return null;
-      hex += n < 16 ? `0${n.toString(16)}` : n.toString(16);
-    }
-    return hex;
-  }
-  return ipToKey(ip);
+  return ipKeyOf(ip);
 }
 
 function textOrNull(v: unknown): string | null {
@@ -492,15 +481,19 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch, writer: KeyWrite
     if (r) existing.set(r.dedup_key, r.id);
   }
   for (const u of unknown) ids[u] = existing.get(all[u]!) ?? 0;
-  const src: unknown[] = [];
+  // parameter arrays of the multi-row statements, sized once and refilled in place (emptying an
+  // array frees its storage, and appending grows it again, for every statement)
+  const src: unknown[] = new Array(SOURCE_ROWS * 3);
   let n = 0;
-  const merges: unknown[] = [];
+  const merges: unknown[] = new Array(MERGE_ROWS * 5);
   let m = 0;
   const addSource = (id: number, count: number) => {
-    src.push(b.reportId, id, count);
+    const p = n * 3;
+    src[p] = b.reportId;
+    src[p + 1] = id;
+    src[p + 2] = count;
     if (++n === SOURCE_ROWS) {
       st.sources.run(src);
-      src.length = 0;
       n = 0;
     }
   };
@@ -519,10 +512,14 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch, writer: KeyWrite
       st.merge.run(b.counts[u], b.firstSeen[u], b.lastSeen[u], id);
       addSource(id, b.counts[u]!);
     } else {
-      merges.push(b.reportId, id, b.counts[u], b.firstSeen[u], b.lastSeen[u]);
+      const p = m * 5;
+      merges[p] = b.reportId;
+      merges[p + 1] = id;
+      merges[p + 2] = b.counts[u];
+      merges[p + 3] = b.firstSeen[u];
+      merges[p + 4] = b.lastSeen[u];
       if (++m === MERGE_ROWS) {
         st.merges.run(merges);
-        merges.length = 0;
         m = 0;
       }
     }

@@ -56,6 +56,21 @@ describe('readCsv', () => {
     for (const size of [1, 2, 3, 5, 7]) expect(await readAll(text, size)).toEqual(whole);
   });
 
+  it('gives quoted lines of changing widths exactly their fields, no holes and nothing left over', async () => {
+    const lines = [
+      ['"a"', '"b"', '"c"'],
+      ['"d"'],
+      ['"e"', 'f', '"g"', '', '"h"'],
+      ['"i"', ''],
+      Array.from({ length: 40 }, (_, i) => `"${i}"`),
+      ['"j"', '"k"'],
+    ];
+    const records = await readAll(lines.map((l) => l.join(',')).join('\n'));
+    const fields = records.map((r) => r.fields);
+    expect(fields).toStrictEqual(lines.map((l) => l.map((f) => f.replace(/"/g, ''))));
+    for (const f of fields) expect(Object.keys(f)).toHaveLength(f.length);
+  });
+
   it('is lenient with stray quotes and reports a quote left open at the end', async () => {
     expect((await readAll('ab"c,"d"e,f\n'))[0]!.fields).toEqual(['ab"c', 'de', 'f']);
     const [broken] = await readAll('ok,1\n"open,2\nmore');

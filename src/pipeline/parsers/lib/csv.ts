@@ -44,7 +44,7 @@ function parseRecords(
   quoteCode: number,
   quoteChar: string,
   delimChar: string,
-  lineRef: { line: number },
+  lineRef: LineState,
   out: CsvRecord[],
   max: number,
 ): number {
@@ -67,8 +67,18 @@ function parseRecords(
       continue;
     }
     // quotes on this line: split it on its own when every quoted field closes on it
-    const fields1 = splitQuotedLine(text, pos, lineEnd, delim, quoteCode, delimChar, quoteChar);
+    const fields1 = splitQuotedLine(
+      text,
+      pos,
+      lineEnd,
+      delim,
+      quoteCode,
+      delimChar,
+      quoteChar,
+      lineRef.width,
+    );
     if (fields1 !== null) {
+      lineRef.width = fields1.length;
       lineRef.line++;
       out.push({ line: lineRef.line, raw: text.slice(pos, lineEnd), fields: fields1 });
       pos = nl === -1 ? n : nl + 1;
@@ -177,9 +187,18 @@ function parseRecords(
   return pos;
 }
 
+/** Where the reading of a CSV text stands. */
+interface LineState {
+  /** Lines read so far. */
+  line: number;
+  /** Fields of the last line split by splitQuotedLine: the next one's likely count. */
+  width: number;
+}
+
 /**
  * Splits one line holding quoted fields; null when a quoted field does not close on this line
- * (a record spanning lines, handled by the general path).
+ * (a record spanning lines, handled by the general path). The fields array starts at `width`
+ * slots (the line before's count: a file's lines have one width), not grown field by field.
  */
 function splitQuotedLine(
   text: string,
@@ -189,8 +208,10 @@ function splitQuotedLine(
   quoteCode: number,
   delimChar: string,
   quoteChar: string,
+  width: number,
 ): string[] | null {
-  const fields: string[] = [];
+  const fields: string[] = new Array(width);
+  let k = 0;
   let i = start;
   for (;;) {
     let d: number;
@@ -212,19 +233,21 @@ function splitQuotedLine(
       d = i < end && text.charCodeAt(i) === delim ? i : text.indexOf(delimChar, i);
       if (d === -1 || d > end) d = end;
       if (d > i) value += text.slice(i, d);
-      fields.push(value);
+      fields[k++] = value;
     } else {
       d = text.indexOf(delimChar, i);
       if (d === -1 || d > end) d = end;
-      fields.push(text.slice(i, d));
+      fields[k++] = text.slice(i, d);
     }
-    if (d >= end) return fields;
+    if (d >= end) break;
     i = d + 1;
     if (i === end) {
-      fields.push('');
-      return fields;
+      fields[k++] = '';
+      break;
     }
   }
+  if (k !== fields.length) fields.length = k;
+  return fields;
 }
 
 function isBlank(text: string, from: number, to: number): boolean {
@@ -255,7 +278,7 @@ export async function* readCsv(
     throw new Error(`CSV delimiter must be one character, got ${JSON.stringify(delimChar)}`);
   const delim = delimChar.charCodeAt(0);
   const quoteCode = quoteChar.charCodeAt(0);
-  const lineRef = { line: 0 };
+  const lineRef: LineState = { line: 0, width: 8 };
   /** Up to RECORDS_PER_YIELD records of `text` from `pos` into `out`; where it stopped. */
   const parse = (text: string, pos: number, final: boolean, out: CsvRecord[]) =>
     parseRecords(text, pos, final, delim, quoteCode, quoteChar, delimChar, lineRef, out, RECORDS_PER_YIELD);

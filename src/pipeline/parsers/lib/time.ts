@@ -40,8 +40,10 @@ function isDigits(s: string, from: number, to: number): boolean {
  */
 export function readUtcTime(field: string, v: string): string {
   // a feed's lines come in time order, several a second: the same text as the line before
-  // gets the same string back (no new strings for the garbage collector)
-  if (v === lastIn) return lastOut;
+  // gets the same string back (no new strings for the garbage collector). A parser often reads a
+  // line's time twice, as written and then as converted (a schema's conversion, then the field's
+  // own check): the converted text is the last result, canonical already, and is its own result.
+  if (v === lastIn || v === lastOut) return lastOut!;
   const out = readUtcTimeUncached(field, v);
   lastIn = v;
   lastOut = out;
@@ -50,7 +52,7 @@ export function readUtcTime(field: string, v: string): string {
 
 /** The last text readUtcTime read successfully, and its result. */
 let lastIn: string | null = null;
-let lastOut = '';
+let lastOut: string | null = null;
 
 function readUtcTimeUncached(field: string, v: string): string {
   // already canonical (`2021-03-04T00:00:00.000Z`, e.g. converted once by a schema conversion)

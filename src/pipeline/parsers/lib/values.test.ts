@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileTimePattern, readEpochSeconds, readUtcTime, readWindowsFileTime } from './time.ts';
 import {
   hostOfUrl,
@@ -103,6 +103,28 @@ describe('times', () => {
         for (const sec of seconds) {
           const iso = new Date(Date.UTC(2026, 10, 1) + sec * 1000).toISOString();
           expect(readUtcTime('t', iso.slice(0, 19).replace('T', ' '))).toBe(iso);
+        }
+      }),
+    );
+  });
+
+  it("reads a line's time as written and then as converted (a schema conversion, then the field) to the same answer", async () => {
+    expect(() => readUtcTime('time.source', '')).toThrow('is not a valid date and time');
+    // and in a fresh module, before any time was read
+    vi.resetModules();
+    const fresh = (await import('./time.ts')).readUtcTime;
+    expect(() => fresh('time.source', '')).toThrow('is not a valid date and time');
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 86_399 }), { maxLength: 30 }), (seconds) => {
+        for (const sec of seconds) {
+          const iso = new Date(Date.UTC(2026, 10, 1) + sec * 1000).toISOString();
+          const converted = readUtcTime('t', iso.slice(0, 19).replace('T', ' '));
+          expect(converted).toBe(iso);
+          expect(readUtcTime('t', converted)).toBe(iso);
+          expect(() => readUtcTime('time.source', '')).toThrow('is not a valid date and time');
+          expect(() => readUtcTime('time.source', iso.replace('.000Z', '.000X'))).toThrow(
+            'is not a valid date and time',
+          );
         }
       }),
     );
