@@ -1,4 +1,5 @@
 import { isDomainError } from '../shared/errors.ts';
+import { HEX_BYTE } from '../shared/hex.ts';
 import {
   cidrToRange as observableCidrToRange,
   ipToKey as observableIpToKey,
@@ -43,9 +44,6 @@ export function isIpAddress(ip: string): boolean {
 export function ipToKey(ip: string): string | null {
   return orNull(() => observableIpToKey(ip));
 }
-
-/** Two lower-case hex digits of each byte value. */
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**
  * `ipToKey` for a feed's addresses, fast for the common dotted IPv4 (four groups of one to three

@@ -1,4 +1,5 @@
 import { invalidInput } from '../shared/errors.ts';
+import { HEX_BYTE } from '../shared/hex.ts';
 import { getField, type FeedEvent } from './event.ts';
 import { normaliseClassificationType } from './taxonomy.ts';
 
@@ -75,9 +76,6 @@ export function dedupFieldsFor(type: string | null | undefined): readonly string
   return (t !== null && DEDUP_FIELDS[t]) || DEFAULT_DEDUP_FIELDS;
 }
 
-/** The two lower-case hex digits of each octet. */
-const HEX_OCTET: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 /**
  * FNV-1a 64 state over the UTF-8 octets of strings, as four 16-bit limbs (a3 a2 a1 a0), so that
  * each step is exact small-integer arithmetic: × (2⁴⁰ + 0x1b3) is every limb × 0x1b3 plus limbs
@@ -143,14 +141,14 @@ class Fnv64 {
   hex(): string {
     const { a0, a1, a2, a3 } = this;
     return (
-      HEX_OCTET[a3 >>> 8]! +
-      HEX_OCTET[a3 & 0xff]! +
-      HEX_OCTET[a2 >>> 8]! +
-      HEX_OCTET[a2 & 0xff]! +
-      HEX_OCTET[a1 >>> 8]! +
-      HEX_OCTET[a1 & 0xff]! +
-      HEX_OCTET[a0 >>> 8]! +
-      HEX_OCTET[a0 & 0xff]!
+      HEX_BYTE[a3 >>> 8]! +
+      HEX_BYTE[a3 & 0xff]! +
+      HEX_BYTE[a2 >>> 8]! +
+      HEX_BYTE[a2 & 0xff]! +
+      HEX_BYTE[a1 >>> 8]! +
+      HEX_BYTE[a1 & 0xff]! +
+      HEX_BYTE[a0 >>> 8]! +
+      HEX_BYTE[a0 & 0xff]!
     );
   }
 }

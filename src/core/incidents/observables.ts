@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { invalidInput } from '../shared/errors.ts';
+import { HEX_BYTE } from '../shared/hex.ts';
 
 export const OBSERVABLE_KINDS = ['ipv4', 'ipv6', 'domain', 'url', 'email', 'md5', 'sha1', 'sha256'] as const;
 
@@ -169,8 +170,6 @@ function formatIpv6(bytes: number[]): string {
 function formatIp(ip: ParsedIp): string {
   return ip.version === 4 ? ip.bytes.slice(12).join('.') : formatIpv6(ip.bytes);
 }
-
-const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 function toHex(bytes: number[]): string {
   let out = '';
