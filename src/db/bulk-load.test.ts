@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from './database.ts';
 import { deferIndexesIfEmpty, restoreDeferredIndexes } from './bulk-load.ts';
 import { migrateToLatest } from './migrate.ts';
+import { MergeRunWriter } from './merge-runs.ts';
 
 function indexSet(d: Database): string[] {
   return (
@@ -94,6 +95,10 @@ describe('bulk load into an empty SQLite database', () => {
     h.prepare(
       `insert into event_merges (raw_report_id, event_id, count, first_seen, last_seen) values (3, ?, 1, 'z', 'z')`,
     ).run(dup);
+    // a pending merge packed in a run (a SQLite batch's form) moves too
+    const run = new MergeRunWriter(1);
+    run.add(dup, 2, Date.parse('2026-11-01T06:00:00.000Z'), Date.parse('2026-11-01T07:00:00.000Z'));
+    h.prepare('insert into event_merge_runs (raw_report_id, data) values (4, ?)').run(run.bytes());
     h.prepare(
       `insert into rule_matches (rule_id, match_key, event_id, created_at, updated_at) values ('r', 'm', ?, 'x', 'x')`,
     ).run(dup);
@@ -111,7 +116,13 @@ describe('bulk load into an empty SQLite database', () => {
       [1, other, 1],
       [2, keep, 2],
     ]);
-    expect(h.prepare('select event_id from event_merges').pluck().all()).toEqual([keep]);
+    expect(
+      h.prepare('select raw_report_id, event_id, count from event_merges order by id').raw().all(),
+    ).toEqual([
+      [3, keep, 1],
+      [4, keep, 2],
+    ]);
+    expect(h.prepare('select count(*) from event_merge_runs').pluck().get()).toBe(0);
     expect(h.prepare('select event_id from rule_matches').pluck().all()).toEqual([keep]);
     expect(indexSet(d).some((i) => i.startsWith('events_dedup_key_uq: CREATE UNIQUE INDEX'))).toBe(true);
     expect(() => event.run(4, 'a', 'a', 1, 'bbbb')).toThrow(/UNIQUE/);

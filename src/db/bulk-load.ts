@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { SORT_THREADS } from './database.ts';
 import { drawTrackingNumber } from './tracking-numbers.ts';
+import { expandMergeRuns } from './merge-runs.ts';
 
 /** The tables a bulk import of reports writes. */
 const BULK_TABLES = ['incidents', 'reports', 'observables', 'actions'];
@@ -122,6 +123,8 @@ const UNIQUE_REPAIRS: Record<string, (handle: BetterSqlite3.Database) => number>
    * and rule matches moved to it.
    */
   events_dedup_key_uq: (handle) => {
+    // pending merges packed per batch are moved below as rows
+    expandMergeRuns(handle);
     handle.exec(`
       drop table if exists temp.event_key_dups;
       create temp table event_key_dups as

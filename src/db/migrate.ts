@@ -17,6 +17,7 @@ import * as m0013 from './migrations/0013_narrow_observable_value_index.ts';
 import * as m0014 from './migrations/0014_index_tracking_numbers.ts';
 import * as m0015 from './migrations/0015_index_assigned_incidents_only.ts';
 import * as m0016 from './migrations/0016_index_event_keys.ts';
+import * as m0017 from './migrations/0017_create_event_merge_runs.ts';
 
 /** Every migration, in order. A new one is a new file `NNNN_verb_object.ts` added here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014_index_tracking_numbers': m0014,
   '0015_index_assigned_incidents_only': m0015,
   '0016_index_event_keys': m0016,
+  '0017_create_event_merge_runs': m0017,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -300,6 +300,13 @@ export interface EventMergesTable {
   last_seen: string;
 }
 
+/** A SQLite batch's pending merges, packed (db/merge-runs.ts). */
+export interface EventMergeRunsTable {
+  id: Generated<number>;
+  raw_report_id: number;
+  data: Buffer;
+}
+
 export interface DeadLettersTable {
   id: Generated<number>;
   raw_report_id: number;
@@ -492,6 +499,7 @@ export interface DB {
   events: EventsTable;
   event_sources: EventSourcesTable;
   event_merges: EventMergesTable;
+  event_merge_runs: EventMergeRunsTable;
   dead_letters: DeadLettersTable;
   feed_state: FeedStateTable;
   malware_families: MalwareFamiliesTable;

@@ -5,6 +5,7 @@ import type { EventUpsert, PipelinePort } from '../../services/ports.ts';
 import SQLite from 'better-sqlite3';
 import { openDatabase, SORT_THREADS } from '../database.ts';
 import { createPipelineRepository } from './pipeline.repository.ts';
+import { readMergeRun } from '../merge-runs.ts';
 
 const T0 = '2026-11-01T00:00:00.000Z';
 const LEASE = '2026-10-01T00:00:00.000Z';
@@ -78,12 +79,16 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     return rows.map((r) => [Number(r.raw_report_id), Number(r.event_id), Number(r.count)]);
   }
 
+  /** Merges not folded yet: `event_merges` rows and, on SQLite, merges packed in runs. */
   async function pendingMerges() {
     const r = await t.db
       .selectFrom('event_merges')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    return Number(r.n);
+    let packed = 0;
+    for (const run of await t.db.selectFrom('event_merge_runs').select('data').execute())
+      readMergeRun(run.data, () => packed++);
+    return Number(r.n) + packed;
   }
 
   const done = { state: 'done' as const, error: null, at: '2026-11-01T01:00:00.000Z' };
@@ -178,6 +183,16 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     expect(again).toEqual({ committed: true, inserted: 0, ids: [k1.id] });
     expect(k1).toMatchObject({ count: 2, last: '2026-11-01T00:20:00.000Z' });
     expect(await pendingMerges()).toBe(1);
+    // SQLite packs a batch's merges into one run; PostgreSQL writes a row per merge
+    const runs = await t.db.selectFrom('event_merge_runs').select('raw_report_id').execute();
+    const rows = await t.db.selectFrom('event_merges').select('event_id').execute();
+    if (dialect === 'sqlite') {
+      expect(runs.map((r) => Number(r.raw_report_id))).toEqual([a]);
+      expect(rows).toEqual([]);
+    } else {
+      expect(runs).toEqual([]);
+      expect(rows.map((r) => Number(r.event_id))).toEqual([k1.id]);
+    }
     expect(await repo.finishRawReport(a, 'w1', done)).toBe(true);
     expect(await stored('k1')).toMatchObject({
       count: 3,
@@ -232,7 +247,7 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
       // the cache while the fold runs, seen from inside the finishing transaction's first query
       const prepare = handle.prepare.bind(handle);
       handle.prepare = ((text: string) => {
-        if (during === null && /event_merges/.test(text)) {
+        if (during === null && /event_merge/.test(text)) {
           during = handle.pragma('cache_size', { simple: true });
           threads = handle.pragma('threads', { simple: true });
         }

@@ -16,6 +16,7 @@ import type {
 } from '../../services/ports.ts';
 import type { Database } from '../database.ts';
 import { deferIndexesIfEmpty, restoreDeferredIndexes } from '../bulk-load.ts';
+import { expandMergeRuns, foldMergeRuns, MergeRunWriter } from '../merge-runs.ts';
 import { startPipelineWriterThread, type PipelineWriterThread } from '../pipeline-writer.thread.ts';
 import type { DB, EventsTable, RawReportsTable } from '../schema.ts';
 
@@ -90,7 +91,6 @@ const WIDTH = ALL_COLUMNS.length;
 /** Rows per SQLite statement (parameters: rows × WIDTH stay below SQLite's 32,766). */
 const SQLITE_ROWS = 200;
 const SOURCE_ROWS = 500;
-const MERGE_ROWS = 500;
 const FIND_ROWS = 500;
 
 /** The 32-hex key of an address (fast for dotted IPv4); null when not an address. */
@@ -250,6 +250,9 @@ export interface PackedBatch extends Omit<BatchWrite, 'events'> {
   counts: number[];
   firstSeen: string[];
   lastSeen: string[];
+  /** The same times in milliseconds since the epoch (merge runs, db/merge-runs.ts). */
+  firstMs: number[];
+  lastMs: number[];
   /** Per upsert: where its values start in `rows`, or -1 for a key the report stored already. */
   rowAt: number[];
   /** Per upsert: its event's id when the worker knows it, else 0. */
@@ -263,6 +266,8 @@ export function packBatch(b: BatchWrite): PackedBatch {
   const counts: number[] = new Array(n);
   const firstSeen: string[] = new Array(n);
   const lastSeen: string[] = new Array(n);
+  const firstMs: number[] = new Array(n);
+  const lastMs: number[] = new Array(n);
   const rowAt: number[] = new Array(n);
   const ids: number[] = new Array(n);
   let newRows = 0;
@@ -276,6 +281,8 @@ export function packBatch(b: BatchWrite): PackedBatch {
     counts[i] = u.count;
     firstSeen[i] = u.firstSeen;
     lastSeen[i] = u.lastSeen;
+    firstMs[i] = u.firstMs ?? Date.parse(u.firstSeen);
+    lastMs[i] = u.lastMs ?? Date.parse(u.lastSeen);
     ids[i] = u.id ?? 0;
     if (u.stored) rowAt[i] = -1;
     else {
@@ -295,6 +302,8 @@ export function packBatch(b: BatchWrite): PackedBatch {
     counts,
     firstSeen,
     lastSeen,
+    firstMs,
+    lastMs,
     rowAt,
     ids,
     rows,
@@ -356,8 +365,7 @@ interface SqliteStatements {
   keyIndexSetAside: SQLite.Statement;
   maxId: SQLite.Statement;
   merge: SQLite.Statement;
-  merges: SQLite.Statement;
-  mergeOne: SQLite.Statement;
+  mergeRun: SQLite.Statement;
   sources: SQLite.Statement;
   sourceOne: SQLite.Statement;
   deadLetter: SQLite.Statement;
@@ -375,10 +383,6 @@ function sourcesSql(rows: number): string {
     `insert into event_sources (raw_report_id, event_id, count) values ${new Array(rows).fill('(?,?,?)').join(',')} ` +
     `on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`
   );
-}
-
-function mergesSql(rows: number): string {
-  return `insert into event_merges (raw_report_id, event_id, count, first_seen, last_seen) values ${new Array(rows).fill('(?,?,?,?,?)').join(',')}`;
 }
 
 function prepareSqlite(handle: SQLite.Database): SqliteStatements {
@@ -401,8 +405,7 @@ function prepareSqlite(handle: SQLite.Database): SqliteStatements {
     merge: handle.prepare(
       'update events set count = count + ?, first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) where id = ?',
     ),
-    merges: handle.prepare(mergesSql(MERGE_ROWS)),
-    mergeOne: handle.prepare(mergesSql(1)),
+    mergeRun: handle.prepare('insert into event_merge_runs (raw_report_id, data) values (?, ?)'),
     sources: handle.prepare(sourcesSql(SOURCE_ROWS)),
     sourceOne: handle.prepare(sourcesSql(1)),
     deadLetter: handle.prepare(
@@ -485,8 +488,8 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch, writer: KeyWrite
   // array frees its storage, and appending grows it again, for every statement)
   const src: unknown[] = new Array(SOURCE_ROWS * 3);
   let n = 0;
-  const merges: unknown[] = new Array(MERGE_ROWS * 5);
-  let m = 0;
+  // the batch's merges into rows stored before, packed into one row (db/merge-runs.ts)
+  const run = new MergeRunWriter(all.length);
   const addSource = (id: number, count: number) => {
     const p = n * 3;
     src[p] = b.reportId;
@@ -512,19 +515,10 @@ function writeSqliteBatch(st: SqliteStatements, b: PackedBatch, writer: KeyWrite
       st.merge.run(b.counts[u], b.firstSeen[u], b.lastSeen[u], id);
       addSource(id, b.counts[u]!);
     } else {
-      const p = m * 5;
-      merges[p] = b.reportId;
-      merges[p + 1] = id;
-      merges[p + 2] = b.counts[u];
-      merges[p + 3] = b.firstSeen[u];
-      merges[p + 4] = b.lastSeen[u];
-      if (++m === MERGE_ROWS) {
-        st.merges.run(merges);
-        m = 0;
-      }
+      run.add(id, b.counts[u]!, b.firstMs[u]!, b.lastMs[u]!);
     }
   }
-  for (let j = 0; j < m; j++) st.mergeOne.run(merges.slice(j * 5, j * 5 + 5));
+  if (run.size > 0) st.mergeRun.run(b.reportId, run.bytes());
   // The ids of a multi-row insert: AUTOINCREMENT gives the rows of one statement consecutive ids
   // in VALUES order (max + 1 each; no other writer inside this IMMEDIATE transaction), so they
   // follow from the last one without RETURNING (which cost ~7 µs a row); the first and last ids
@@ -893,6 +887,8 @@ export function createPipelineRepository(
       if (!row) return false;
       // the report's merges become visible with its state change, never half of them
       await foldMerges(trx, reportId, pg);
+      // SQLite's packed runs (on the same connection, inside this transaction)
+      if (handle) foldMergeRuns(handle, reportId);
       await refreshFeedTotals(
         trx,
         row.feed,
@@ -1144,6 +1140,8 @@ export function createPipelineRepository(
 
     async resetRawReport(reportId) {
       return db.transaction().execute(async (trx) => {
+        // SQLite's packed merge runs read as rows below (db/merge-runs.ts)
+        if (handle) expandMergeRuns(handle);
         const updated = await sql`
           update events set count = events.count - s.count
           from event_sources s

@@ -131,6 +131,26 @@ describe('mergeBatch', () => {
       '2026-11-01T12:00:00.000Z',
     ]);
   });
+
+  it('stores a time as it was read, in canonical text, with the span in milliseconds for the store', () => {
+    // JavaScript reads 30 February as 2 March and 24:00 as the next day's midnight: the text stored
+    // is the time read, so that the store can give any time back from its milliseconds
+    const march2 = Date.parse('2026-03-02T00:00:00.000Z');
+    const noon = Date.parse('2026-03-01T12:00:00.000Z');
+    const { upserts } = mergeBatch(
+      [bot('2026-02-30T00:00:00.000Z'), bot('2026-03-01T24:00:00.000Z'), bot('2026-03-01T12:00:00.000Z')],
+      [2, 3, 4],
+      feed,
+      '2026-11-01T12:00:00.000Z',
+    );
+    expect(
+      upserts.map((u) => [u.count, u.firstSeen, u.lastSeen, u.firstMs, u.lastMs, u.event['time.source']]),
+    ).toEqual([
+      // both read as 2 March 00:00: one event, in that day's window
+      [2, '2026-03-02T00:00:00.000Z', '2026-03-02T00:00:00.000Z', march2, march2, '2026-03-02T00:00:00.000Z'],
+      [1, '2026-03-01T12:00:00.000Z', '2026-03-01T12:00:00.000Z', noon, noon, '2026-03-01T12:00:00.000Z'],
+    ]);
+  });
 });
 
 describe.each(DIALECTS)('pipeline runtime (%s)', (dialect) => {

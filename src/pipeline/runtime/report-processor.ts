@@ -85,7 +85,6 @@ export function keySetSlotsLog2(bytes: number): number {
 }
 /** A report claimed more often than this (its workers keep dying) fails instead of looping. */
 export const MAX_ATTEMPTS = 5;
-const Z_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 interface Batch {
   events: FeedEvent[];
@@ -124,7 +123,9 @@ export function mergeBatch(
         continue;
       }
       lastText = t;
-      if (!Z_ISO.test(t)) t = new Date(ms).toISOString();
+      // canonical text (Date#toISOString): a lenient parse ("2026-02-30…" is 2 March) stores the
+      // time it was read as, and the store can give the text back from the milliseconds
+      t = new Date(ms).toISOString();
       lastMs = ms;
       lastIso = t;
     }
@@ -139,10 +140,25 @@ export function mergeBatch(
     const prev = merged.get(key);
     if (prev) {
       prev.count++;
-      if (t < prev.firstSeen) prev.firstSeen = t;
-      if (t > prev.lastSeen) prev.lastSeen = t;
+      if (ms < prev.firstMs!) {
+        prev.firstSeen = t;
+        prev.firstMs = ms;
+      }
+      if (ms > prev.lastMs!) {
+        prev.lastSeen = t;
+        prev.lastMs = ms;
+      }
     } else {
-      merged.set(key, { dedupKey: key, line: lines[i]!, count: 1, firstSeen: t, lastSeen: t, event: e });
+      merged.set(key, {
+        dedupKey: key,
+        line: lines[i]!,
+        count: 1,
+        firstSeen: t,
+        lastSeen: t,
+        firstMs: ms,
+        lastMs: ms,
+        event: e,
+      });
     }
   }
   return { upserts: [...merged.values()], invalid };

@@ -42,6 +42,9 @@ export interface EventUpsert {
   count: number;
   firstSeen: string;
   lastSeen: string;
+  /** The same times as milliseconds since the epoch, when the processor has them (else parsed). */
+  firstMs?: number;
+  lastMs?: number;
   /** The enriched event (of the first occurrence); `time.source` set. */
   event: FeedEvent;
   /**
