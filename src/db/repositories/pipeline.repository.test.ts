@@ -165,6 +165,65 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     expect(JSON.parse(row.extra)).toEqual({ infection: 'zeus', public_source: 'bench' });
   });
 
+  it('stores many rows a statement whatever their shape: columns empty in all, alike in all, or different', async () => {
+    const a = await claimed();
+    // 450 rows: two statements of 200 and 50 single rows; the second statement's rows differ in
+    // columns the first's share, and the other way round
+    const events: EventUpsert[] = [];
+    for (let i = 0; i < 450; i++) {
+      const u = upsert(`shape-${i}`, 1 + (i % 3), T0, T0, `192.0.2.${i % 250}`);
+      const late = i >= 200;
+      Object.assign(u.event, {
+        'classification.taxonomy': 'malicious-code',
+        'malware.name': late ? `m${i % 7}` : 'zeus',
+        'source.port': late ? 80 : 1000 + i,
+        'destination.ip': late ? '203.0.113.9' : undefined,
+        'source.geolocation.province': i % 2 === 0 ? '江苏省' : undefined,
+      });
+      u.line = i + 1;
+      events.push(u);
+    }
+    const result = await commit(a, events, 450);
+    expect(result).toMatchObject({ committed: true, inserted: 450 });
+    const rows = await t.db
+      .selectFrom('events')
+      .select(['id', 'dedup_key', 'line', 'count', 'source_ip', 'source_port', 'malware_name'])
+      .select(['destination_ip', 'source_province', 'classification_taxonomy', 'feed', 'raw_report_id'])
+      .where('dedup_key', 'like', 'shape-%')
+      .orderBy('id')
+      .execute();
+    expect(rows.map((r) => Number(r.id))).toEqual(result.ids);
+    expect(
+      rows.map((r) => [
+        r.dedup_key,
+        Number(r.line),
+        Number(r.count),
+        r.source_ip,
+        Number(r.source_port),
+        r.malware_name,
+        r.destination_ip,
+        r.source_province,
+        r.classification_taxonomy,
+        r.feed,
+        Number(r.raw_report_id),
+      ]),
+    ).toEqual(
+      events.map((u, i) => [
+        `shape-${i}`,
+        i + 1,
+        1 + (i % 3),
+        `192.0.2.${i % 250}`,
+        i >= 200 ? 80 : 1000 + i,
+        i >= 200 ? `m${i % 7}` : 'zeus',
+        i >= 200 ? '203.0.113.9' : null,
+        i % 2 === 0 ? '江苏省' : null,
+        'malicious-code',
+        'f',
+        a,
+      ]),
+    );
+  });
+
   it('a merge stays pending until its report is done, then count, span and share move at once', async () => {
     const a = await claimed();
     const first = await commit(
