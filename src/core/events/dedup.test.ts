@@ -118,6 +118,42 @@ describe('dedup key', () => {
     expect(keyOf(odd, fields, w)).toBe(dedupKey(odd, fields, w));
   });
 
+  it('keyed in a row, hashes every later field as dedupKey does: numbers of every kind, extra fields, any name', () => {
+    const lists = [
+      ['feed.name', 'classification.type', 'destination.port', 'extra.botnet', 'source.ip', 'raw'],
+      ['feed.name', 'classification.type', 'extra.名前😀', 'x.😀', 'source.asn'],
+    ];
+    const value = fc.oneof(
+      fc.constantFrom(undefined, null, '', 0, -0, 80, -1, 1.5, 2 ** 53, 2 ** 53 - 1, 1e21, NaN, true),
+      fc.integer(),
+      fc.double(),
+      fc.string({ maxLength: 6 }),
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), value, value, value), { maxLength: 20 }),
+        (rows) => {
+          const batch = createDedupKeyer();
+          for (const [list, a, b, c] of rows) {
+            const e = {
+              'feed.name': 'f',
+              'classification.type': 'infected-system',
+              'destination.port': a,
+              'source.ip': b,
+              'source.asn': a,
+              raw: c,
+              'x.😀': c,
+              extra: { botnet: b, '名前😀': c },
+            } as unknown as FeedEvent;
+            expect(batch(e, lists[list]!, 'w')).toBe(dedupKey(e, lists[list]!, 'w'));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('treats absent and empty alike, tells numbers from neighbouring fields, includes field names', () => {
     const f = ['source.ip', 'source.port'];
     expect(dedupKey({ 'source.ip': '' }, f, 'w')).toBe(dedupKey({}, f, 'w'));
