@@ -185,13 +185,15 @@ describe.each(DIALECTS)('pipeline repository: merges and their fold (%s)', (dial
     }
     const result = await commit(a, events, 450);
     expect(result).toMatchObject({ committed: true, inserted: 450 });
-    const rows = await t.db
+    const stored = await t.db
       .selectFrom('events')
       .select(['id', 'dedup_key', 'line', 'count', 'source_ip', 'source_port', 'malware_name'])
       .select(['destination_ip', 'source_province', 'classification_taxonomy', 'feed', 'raw_report_id'])
       .where('dedup_key', 'like', 'shape-%')
-      .orderBy('id')
       .execute();
+    // in the batch's order (PostgreSQL inserts in key order, SQLite in the batch's)
+    const byKey = new Map(stored.map((r) => [r.dedup_key, r]));
+    const rows = events.map((u) => byKey.get(u.dedupKey)!);
     expect(rows.map((r) => Number(r.id))).toEqual(result.ids);
     expect(
       rows.map((r) => [
