@@ -872,7 +872,8 @@ export interface PipelineRepositoryOptions {
    * batch to the thread costs more than the overlap saves, docs/performance.md); `auto`: a report's
    * first batch is written on the caller's
    * connection and the thread takes over from its second, so a small report never waits for a
-   * thread to start; `always`; `never`. In-memory databases never do.
+   * thread to start (a first load into an empty store excepted: the thread writes all of it);
+   * `always`; `never`. In-memory databases never do.
    */
   writerThread?: 'auto' | 'always' | 'never';
 }
@@ -1128,7 +1129,10 @@ export function createPipelineRepository(
           deferred = deferIndexesIfEmpty(handle, EVENT_TABLES);
         }
         const packed = packBatch(batch);
-        if (threaded && (mode === 'always' || again || thread)) {
+        // `auto` writes a report's first batch here, so that a small report never starts a thread
+        // — but not a first load into an empty store: the thread must write from its first batch
+        // to know every key stored (OwnKeys) and keep the indexes set aside to the end
+        if (threaded && (mode === 'always' || again || thread || deferred)) {
           thread ??= startPipelineWriterThread(handle.name);
           return thread.write(packed);
         }

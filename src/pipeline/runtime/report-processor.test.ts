@@ -640,7 +640,7 @@ describe('pipeline store on a SQLite file: writer thread and deferred event inde
     for (const d of dbs.splice(0)) await d.destroy();
   });
 
-  async function open(writerThread: 'always' | 'never') {
+  async function open(writerThread: 'always' | 'auto' | 'never') {
     const t = await createTestDatabase('sqlite');
     dbs.push(t);
     const pipeline = createPipelineService({
@@ -690,5 +690,32 @@ describe('pipeline store on a SQLite file: writer thread and deferred event inde
     expect(await snapshot(threaded.t)).toEqual(expected);
     expect(await eventIndexes(threaded.t)).toBe(indexes);
     expect(await deferredIndexes(threaded.t)).toBe(0);
+  });
+
+  it("with a thread when it pays ('auto'), a first load into an empty store keeps its indexes set aside to the end", async () => {
+    const content = lines(2000, { bots: 300, badEvery: 333 });
+    const plain = await open('never');
+    const indexes = await eventIndexes(plain.t);
+    await plain.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
+    await createPipelineWorker({ ...deps(plain.pipeline, 64), workerId: 'plain' }).drain();
+    const expected = await snapshot(plain.t);
+
+    const auto = await open('auto');
+    await auto.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
+    const d = deps(auto.pipeline, 64);
+    const claimed = await auto.pipeline.claimRawReport({ workerId: 'w' });
+    const partial = await createReportProcessor(d).processClaimed(claimed!, {
+      workerId: 'w',
+      stopAfterBatches: 7,
+    });
+    expect(partial.state).toBe('lost');
+    // the thread wrote from the first batch: it knows every key stored, so nothing was built early
+    expect(await deferredIndexes(auto.t)).toBe(indexes);
+    expect(await eventIndexes(auto.t)).toBe(0);
+    await auto.t.db.updateTable('raw_reports').set({ claimed_at: '2000-01-01T00:00:00.000Z' }).execute();
+    const [resumed] = await createPipelineWorker({ ...d, workerId: 'new' }).drain();
+    expect(resumed).toMatchObject({ state: 'done' });
+    expect(await snapshot(auto.t)).toEqual(expected);
+    expect(await eventIndexes(auto.t)).toBe(indexes);
   });
 });
