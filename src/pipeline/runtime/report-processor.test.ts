@@ -658,64 +658,42 @@ describe('pipeline store on a SQLite file: writer thread and deferred event inde
   const deferredIndexes = async (t: TestDatabase) =>
     (await sql`select name from certops_deferred_indexes`.execute(t.db)).rows.length;
 
-  it('commits in a writer thread with the same result as on the caller connection, also across a crash', async () => {
-    const content = lines(2000, { bots: 300, badEvery: 333 });
-    const plain = await open('never');
-    const indexes = await eventIndexes(plain.t);
-    await plain.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
-    await createPipelineWorker({ ...deps(plain.pipeline, 64), workerId: 'plain' }).drain();
-    const expected = await snapshot(plain.t);
-    expect(expected.total).toBe(1994);
+  // `auto` as much as `always`: a first load into an empty store goes to the thread from its first
+  // batch, so the thread knows every key stored and nothing is built early
+  it.each(['always', 'auto'] as const)(
+    'commits in a writer thread (%s) with the same result as on the caller connection, also across a crash',
+    async (mode) => {
+      const content = lines(2000, { bots: 300, badEvery: 333 });
+      const plain = await open('never');
+      const indexes = await eventIndexes(plain.t);
+      await plain.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
+      await createPipelineWorker({ ...deps(plain.pipeline, 64), workerId: 'plain' }).drain();
+      const expected = await snapshot(plain.t);
+      expect(expected.total).toBe(1994);
 
-    const threaded = await open('always');
-    const r = await threaded.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
-    const d = deps(threaded.pipeline, 64);
-    const claimed = await threaded.pipeline.claimRawReport({ workerId: 'dead' });
-    const partial = await createReportProcessor(d).processClaimed(claimed!, {
-      workerId: 'dead',
-      stopAfterBatches: 7,
-    });
-    expect(partial.state).toBe('lost');
-    // into an empty event store the indexes, the key index included, wait until the report ends
-    // (crash-safe record); the writer knows every key it stored, so it needs no look-up meanwhile
-    expect(await deferredIndexes(threaded.t)).toBe(indexes);
-    expect(await eventIndexes(threaded.t)).toBe(0);
-    await threaded.t.db
-      .updateTable('raw_reports')
-      .set({ claimed_at: '2000-01-01T00:00:00.000Z' })
-      .where('id', '=', r.id)
-      .execute();
-    const [resumed] = await createPipelineWorker({ ...d, workerId: 'new' }).drain();
-    expect(resumed).toMatchObject({ state: 'done' });
-    expect(await snapshot(threaded.t)).toEqual(expected);
-    expect(await eventIndexes(threaded.t)).toBe(indexes);
-    expect(await deferredIndexes(threaded.t)).toBe(0);
-  });
-
-  it("with a thread when it pays ('auto'), a first load into an empty store keeps its indexes set aside to the end", async () => {
-    const content = lines(2000, { bots: 300, badEvery: 333 });
-    const plain = await open('never');
-    const indexes = await eventIndexes(plain.t);
-    await plain.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
-    await createPipelineWorker({ ...deps(plain.pipeline, 64), workerId: 'plain' }).drain();
-    const expected = await snapshot(plain.t);
-
-    const auto = await open('auto');
-    await auto.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
-    const d = deps(auto.pipeline, 64);
-    const claimed = await auto.pipeline.claimRawReport({ workerId: 'w' });
-    const partial = await createReportProcessor(d).processClaimed(claimed!, {
-      workerId: 'w',
-      stopAfterBatches: 7,
-    });
-    expect(partial.state).toBe('lost');
-    // the thread wrote from the first batch: it knows every key stored, so nothing was built early
-    expect(await deferredIndexes(auto.t)).toBe(indexes);
-    expect(await eventIndexes(auto.t)).toBe(0);
-    await auto.t.db.updateTable('raw_reports').set({ claimed_at: '2000-01-01T00:00:00.000Z' }).execute();
-    const [resumed] = await createPipelineWorker({ ...d, workerId: 'new' }).drain();
-    expect(resumed).toMatchObject({ state: 'done' });
-    expect(await snapshot(auto.t)).toEqual(expected);
-    expect(await eventIndexes(auto.t)).toBe(indexes);
-  });
+      const threaded = await open(mode);
+      const r = await threaded.pipeline.submitRawReport({ feed: 'sinkhole', fileName: 'a', content });
+      const d = deps(threaded.pipeline, 64);
+      const claimed = await threaded.pipeline.claimRawReport({ workerId: 'dead' });
+      const partial = await createReportProcessor(d).processClaimed(claimed!, {
+        workerId: 'dead',
+        stopAfterBatches: 7,
+      });
+      expect(partial.state).toBe('lost');
+      // into an empty event store the indexes, the key index included, wait until the report ends
+      // (crash-safe record); the writer knows every key it stored, so it needs no look-up meanwhile
+      expect(await deferredIndexes(threaded.t)).toBe(indexes);
+      expect(await eventIndexes(threaded.t)).toBe(0);
+      await threaded.t.db
+        .updateTable('raw_reports')
+        .set({ claimed_at: '2000-01-01T00:00:00.000Z' })
+        .where('id', '=', r.id)
+        .execute();
+      const [resumed] = await createPipelineWorker({ ...d, workerId: 'new' }).drain();
+      expect(resumed).toMatchObject({ state: 'done' });
+      expect(await snapshot(threaded.t)).toEqual(expected);
+      expect(await eventIndexes(threaded.t)).toBe(indexes);
+      expect(await deferredIndexes(threaded.t)).toBe(0);
+    },
+  );
 });
