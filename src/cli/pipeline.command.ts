@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { resolveDatabase, type Config } from '../config/config.ts';
+import { pipelineBatchSize, resolveDatabase, type Config } from '../config/config.ts';
 import { systemActor } from '../core/auth/actor.ts';
 import { DomainError, invalidInput } from '../core/shared/errors.ts';
 import { t, type Lang } from '../i18n/index.ts';
@@ -54,7 +54,7 @@ function runtimeFor(
     feeds: feedsOf(config),
     batchSize: opts.batchSize
       ? positiveInt('--batch-size', opts.batchSize, 100_000)
-      : config.pipeline.batchSize,
+      : pipelineBatchSize(config),
     experts: opts.experts === false ? 'none' : 'all',
   });
 }
@@ -79,7 +79,10 @@ export function registerPipelineCommands(program: Command, ctx: CliContext): voi
     .requiredOption('--feed <name>', 'feed name from the feeds configuration')
     .argument('<files...>', 'files to ingest')
     .option('--no-experts', 'skip enrichment (geo, ASN, branch, contact)')
-    .option('--batch-size <n>', 'events per transaction (default: pipeline.batchSize, 10000)')
+    .option(
+      '--batch-size <n>',
+      'events per transaction (default: pipeline.batchSize; unset: 4000 on SQLite, 10000 on PostgreSQL)',
+    )
     .option('--json', 'print the summary as one JSON object')
     .action(
       async (
@@ -491,7 +494,7 @@ async function runLoop(
     feeds: feedsOf(config),
     batchSize: opts.batchSize
       ? positiveInt('--batch-size', opts.batchSize, 100_000)
-      : config.pipeline.batchSize,
+      : pipelineBatchSize(config),
     experts: opts.experts ? 'all' : 'none',
     pollSeconds: config.pipeline.pollSeconds,
     singleWriter: sqlite,

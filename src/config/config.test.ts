@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, resolveDatabase } from './config.ts';
+import { ConfigError, loadConfig, pipelineBatchSize, resolveDatabase } from './config.ts';
 
 describe('loadConfig', () => {
   it('applies defaults', () => {
@@ -48,6 +48,21 @@ describe('loadConfig', () => {
     });
     expect(() => resolveDatabase(loadConfig({ env: { DATABASE_URL: 'mysql://x' } }))).toThrow(
       /^config: databaseUrl/,
+    );
+  });
+
+  it('sizes pipeline batches by database unless pipeline.batchSize is set', () => {
+    expect(pipelineBatchSize(loadConfig({ env: { CERTOPS_DATA_DIR: '/tmp/x' } }))).toBe(4_000);
+    expect(pipelineBatchSize(loadConfig({ env: { DATABASE_URL: 'postgres://u@127.0.0.1:5/db' } }))).toBe(
+      10_000,
+    );
+    const set = { pipeline: { batchSize: 2_500 } };
+    expect(pipelineBatchSize(loadConfig({ env: {}, overrides: set }))).toBe(2_500);
+    expect(
+      pipelineBatchSize(loadConfig({ env: { DATABASE_URL: 'postgres://u@127.0.0.1:5/db' }, overrides: set })),
+    ).toBe(2_500);
+    expect(() => loadConfig({ env: {}, overrides: { pipeline: { batchSize: 0 } } })).toThrow(
+      /^config: pipeline\.batchSize: /,
     );
   });
 });

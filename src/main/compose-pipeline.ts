@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import { pipelineBatchSize, type Config } from '../config/config.ts';
 import type { Clock } from '../core/shared/clock.ts';
 import type { Database } from '../db/database.ts';
 import { createAuditRepository } from '../db/repositories/audit.repository.ts';
@@ -46,7 +46,7 @@ export function startServePipeline(
   return startPipelineLoop({
     services,
     feeds: feedsSourceOf(config),
-    batchSize: config.pipeline.batchSize,
+    batchSize: pipelineBatchSize(config),
     pollSeconds: config.pipeline.pollSeconds,
     singleWriter: dialect === 'sqlite',
     log: logger.child({ area: 'pipeline' }),

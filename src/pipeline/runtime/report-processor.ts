@@ -72,6 +72,7 @@ export const NO_EXPERTS: ExpertChain = {
   stats: () => ({}),
 };
 
+/** When the caller gives none; the CLI, worker and serve pass the configured size (per database). */
 const DEFAULT_BATCH = 10_000;
 
 /**
