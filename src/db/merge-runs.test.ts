@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.ts';
-import { expandMergeRuns, foldMergeRuns, MergeRunWriter, readMergeRun } from './merge-runs.ts';
+import { expandMergeRuns, foldSqliteMerges, MergeRunWriter, readMergeRun } from './merge-runs.ts';
 
 const T = (s: string) => Date.parse(`2026-11-01T${s}.000Z`);
 
@@ -82,7 +82,7 @@ describe('merge runs: fold and expansion (sqlite)', () => {
       [b, 1, T('08:30:00'), T('08:30:00')],
     ]);
     // two distinct events at a time: `a` comes back after a pass and is updated again
-    expect(foldMergeRuns(t.sqlite!, 2, 2)).toBe(5);
+    expect(foldSqliteMerges(t.sqlite!, 2, 2)).toBe(5);
     expect(row(a)).toEqual({
       count: 5,
       first_seen: '2026-11-01T04:00:00.000Z',
@@ -105,10 +105,10 @@ describe('merge runs: fold and expansion (sqlite)', () => {
     ]);
     // report 3's run stays until its own fold
     expect(t.sqlite!.prepare('select raw_report_id from event_merge_runs').pluck().all()).toEqual([3]);
-    expect(foldMergeRuns(t.sqlite!, 3)).toBe(1);
+    expect(foldSqliteMerges(t.sqlite!, 3)).toBe(1);
     expect(row(a)).toMatchObject({ count: 10, first_seen: '2026-11-01T01:00:00.000Z' });
     expect(t.sqlite!.prepare('select count(*) from event_merge_runs').pluck().get()).toBe(0);
-    expect(foldMergeRuns(t.sqlite!, 3)).toBe(0);
+    expect(foldSqliteMerges(t.sqlite!, 3)).toBe(0);
   });
 
   it('expands every run into event_merges rows, one per merge, and keeps none', () => {
@@ -129,5 +129,39 @@ describe('merge runs: fold and expansion (sqlite)', () => {
     ]);
     expect(t.sqlite!.prepare('select count(*) from event_merge_runs').pluck().get()).toBe(0);
     expect(expandMergeRuns(t.sqlite!)).toBe(0);
+  });
+
+  it("folds a report's event_merges rows with its runs, and leaves other reports' rows", () => {
+    const a = event('a', '2026-11-01T06:00:00.000Z');
+    const b = event('b', '2026-11-01T06:00:00.000Z');
+    const mergeRow = t.sqlite!.prepare(
+      'insert into event_merges (raw_report_id, event_id, count, first_seen, last_seen) values (?, ?, ?, ?, ?)',
+    );
+    run(2, [[a, 2, T('07:00:00'), T('08:00:00')]]);
+    // rows as a reset or an older worker leaves them (a's earliest time only in a row)
+    mergeRow.run(2, a, 3, '2026-11-01T03:00:00.000Z', '2026-11-01T07:30:00.000Z');
+    mergeRow.run(2, b, 1, '2026-11-01T10:00:00.000Z', '2026-11-01T10:00:00.000Z');
+    mergeRow.run(3, b, 4, '2026-11-01T02:00:00.000Z', '2026-11-01T02:00:00.000Z');
+    expect(foldSqliteMerges(t.sqlite!, 2)).toBe(3);
+    expect(row(a)).toEqual({
+      count: 6,
+      first_seen: '2026-11-01T03:00:00.000Z',
+      last_seen: '2026-11-01T08:00:00.000Z',
+    });
+    expect(row(b)).toEqual({
+      count: 2,
+      first_seen: '2026-11-01T06:00:00.000Z',
+      last_seen: '2026-11-01T10:00:00.000Z',
+    });
+    expect(shares()).toEqual([
+      [2, a, 5],
+      [2, b, 1],
+    ]);
+    expect(t.sqlite!.prepare('select raw_report_id, count from event_merges').raw().all()).toEqual([[3, 4]]);
+    expect(t.sqlite!.prepare('select count(*) from event_merge_runs').pluck().get()).toBe(0);
+    // rows alone (no runs) fold too
+    expect(foldSqliteMerges(t.sqlite!, 3)).toBe(1);
+    expect(row(b)).toMatchObject({ count: 6, first_seen: '2026-11-01T02:00:00.000Z' });
+    expect(t.sqlite!.prepare('select count(*) from event_merges').pluck().get()).toBe(0);
   });
 });

@@ -64,6 +64,8 @@ export function readMergeRun(
 
 /** Runs read per query while folding (a page of rows; each is one batch's merges). */
 const RUNS_PER_PAGE = 16;
+/** `event_merges` rows read per query while folding (one merge each). */
+const ROWS_PER_PAGE = 10_000;
 /** Distinct events aggregated in memory before they are written (bounds the fold's memory). */
 const FOLD_EVENTS = 1 << 18;
 /** The temporary table a pass's sums go through (SQLite then walks the events in id order). */
@@ -90,26 +92,24 @@ function createIsoCache(): (ms: number) => string {
 }
 
 /**
- * Folds a report's merge runs into its events (count, first_seen, last_seen) and its shares
- * (event_sources), then deletes them. The merges are summed per event in memory, at most
- * FOLD_EVENTS events a pass; each pass's sums go into a temporary table keyed by event id, from
- * which one UPDATE and one upsert walk the events and shares in id order (an event that comes back
- * in a later pass is updated again: the updates add up). Runs inside the caller's transaction.
- * Returns the number of merges folded.
+ * Folds a report's pending merges on SQLite, both forms (runs from batches, and `event_merges`
+ * rows from a reset, a duplicate-key repair or an older worker), into its events (count,
+ * first_seen, last_seen) and its shares (event_sources), then deletes them. The merges are summed
+ * per event in memory, at most FOLD_EVENTS events a pass; each pass's sums go into a temporary
+ * table keyed by event id, from which one UPDATE and one upsert walk the events and shares in id
+ * order (an event that comes back in a later pass is updated again: the updates add up). Runs
+ * inside the caller's transaction. Returns the number of merges folded.
  */
-export function foldMergeRuns(
+export function foldSqliteMerges(
   handle: BetterSqlite3.Database,
   reportId: number,
   foldEvents: number = FOLD_EVENTS,
 ): number {
-  if (
-    handle.prepare('select 1 from event_merge_runs where raw_report_id = ? limit 1').get(reportId) ===
-    undefined
-  )
-    return 0;
-  const page = handle.prepare(
-    'select id, data from event_merge_runs where raw_report_id = ? and id > ? order by id limit ?',
-  );
+  const pending = (table: string) =>
+    handle.prepare(`select 1 from ${table} where raw_report_id = ? limit 1`).get(reportId) !== undefined;
+  const runs = pending('event_merge_runs');
+  const rows = pending('event_merges');
+  if (!runs && !rows) return 0;
   // each pass's sums, keyed by event id: the writes below walk the events in id order
   handle.exec(`drop table if exists temp.${FOLD_TABLE};
     create temp table ${FOLD_TABLE} (event_id integer primary key, c integer not null, f text not null, l text not null)`);
@@ -180,21 +180,52 @@ export function foldMergeRuns(
     if (firstMs < firsts[s]!) firsts[s] = firstMs;
     if (lastMs > lasts[s]!) lasts[s] = lastMs;
   };
-  for (let after = 0; ;) {
-    const rows = page.all(reportId, after, RUNS_PER_PAGE) as { id: number; data: Buffer }[];
-    for (const r of rows) readMergeRun(r.data, add);
-    if (rows.length < RUNS_PER_PAGE) break;
-    after = rows[rows.length - 1]!.id;
+  if (runs) {
+    const page = handle.prepare(
+      'select id, data from event_merge_runs where raw_report_id = ? and id > ? order by id limit ?',
+    );
+    for (let after = 0; ;) {
+      const got = page.all(reportId, after, RUNS_PER_PAGE) as { id: number; data: Buffer }[];
+      for (const r of got) readMergeRun(r.data, add);
+      if (got.length < RUNS_PER_PAGE) break;
+      after = got[got.length - 1]!.id;
+    }
+  }
+  if (rows) {
+    // one merge a row; its times are ISO text as the processor stores them (a valid time: the
+    // processor sends a line whose time does not parse to the dead letters)
+    const page = handle.prepare(
+      `select id, event_id, count, first_seen, last_seen from event_merges
+       where raw_report_id = ? and id > ? order by id limit ?`,
+    );
+    for (let after = 0; ;) {
+      const got = page.all(reportId, after, ROWS_PER_PAGE) as {
+        id: number;
+        event_id: number;
+        count: number;
+        first_seen: string;
+        last_seen: string;
+      }[];
+      for (const r of got) add(r.event_id, r.count, Date.parse(r.first_seen), Date.parse(r.last_seen));
+      if (got.length < ROWS_PER_PAGE) break;
+      after = got[got.length - 1]!.id;
+    }
   }
   flush();
   handle.exec(`drop table temp.${FOLD_TABLE}`);
-  const span = handle
-    .prepare('select min(raw_report_id) as lo, max(raw_report_id) as hi from event_merge_runs')
-    .get() as { lo: number | null; hi: number | null };
-  // the report's runs are all there is (one worker): an unqualified DELETE frees the pages at once
-  if (span.lo === reportId && span.hi === reportId) handle.exec('delete from event_merge_runs');
-  else handle.prepare('delete from event_merge_runs where raw_report_id = ?').run(reportId);
+  if (runs) deleteReportRows(handle, 'event_merge_runs', reportId);
+  if (rows) deleteReportRows(handle, 'event_merges', reportId);
   return merges;
+}
+
+/** Deletes a report's rows of a pending-merge table. */
+function deleteReportRows(handle: BetterSqlite3.Database, table: string, reportId: number): void {
+  const span = handle
+    .prepare(`select min(raw_report_id) as lo, max(raw_report_id) as hi from ${table}`)
+    .get() as { lo: number | null; hi: number | null };
+  // the report's rows are all there is (one worker): an unqualified DELETE frees the pages at once
+  if (span.lo === reportId && span.hi === reportId) handle.exec(`delete from ${table}`);
+  else handle.prepare(`delete from ${table} where raw_report_id = ?`).run(reportId);
 }
 
 /**

@@ -16,7 +16,7 @@ import type {
 } from '../../services/ports.ts';
 import type { Database } from '../database.ts';
 import { deferIndexesIfEmpty, restoreDeferredIndexes } from '../bulk-load.ts';
-import { expandMergeRuns, foldMergeRuns, MergeRunWriter } from '../merge-runs.ts';
+import { expandMergeRuns, foldSqliteMerges, MergeRunWriter } from '../merge-runs.ts';
 import { startPipelineWriterThread, type PipelineWriterThread } from '../pipeline-writer.thread.ts';
 import type { DB, EventsTable, RawReportsTable } from '../schema.ts';
 
@@ -784,48 +784,24 @@ async function findPgIds(trx: Transaction<DB>, keys: readonly string[]): Promise
 }
 
 /**
- * Folds a report's pending merges (event_merges) into its events and its shares (event_sources),
- * in event-id order, and deletes them: run once per report, in the transaction that finishes it.
+ * Folds a report's pending merges on PostgreSQL (event_merges rows) into its events and its shares
+ * (event_sources), in event-id order, and deletes them: run once per report, in the transaction
+ * that finishes it. SQLite's fold (both forms of its pending merges) is `foldSqliteMerges`.
  */
-async function foldMerges(trx: Transaction<DB>, reportId: number, pg: boolean): Promise<void> {
-  const pending = await sql<{ one: number }>`
-    select 1 as one from event_merges where raw_report_id = ${reportId} limit 1`.execute(trx);
-  if (pending.rows.length === 0) return;
-  const grouped = sql`select event_id, sum(count) as c, min(first_seen) as f, max(last_seen) as l
-    from event_merges where raw_report_id = ${reportId} group by event_id`;
-  const upsertShares = sql`on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`;
-  if (pg) {
-    // one statement: the grouping runs once and feeds both writes
-    await sql`
-      with d as (${grouped}),
-      u as (update events set count = events.count + d.c,
-        first_seen = least(events.first_seen, d.f), last_seen = greatest(events.last_seen, d.l)
-        from d where events.id = d.event_id)
-      insert into event_sources (raw_report_id, event_id, count)
-      select ${reportId}::int8, event_id, c from d order by event_id ${upsertShares}`.execute(trx);
-  } else {
-    // SQLite: the grouping (a sort of the report's merges) once, into a temporary table in
-    // event-id order; both writes then walk the events and the report's shares in key order
-    await sql`drop table if exists temp.event_merges_fold`.execute(trx);
-    await sql`create temp table event_merges_fold as ${grouped} order by event_id`.execute(trx);
-    await sql`
-      update events set count = events.count + d.c,
-        first_seen = min(events.first_seen, d.f), last_seen = max(events.last_seen, d.l)
-      from temp.event_merges_fold as d where events.id = d.event_id`.execute(trx);
-    await sql`
-      insert into event_sources (raw_report_id, event_id, count)
-      select ${reportId}, event_id, c from temp.event_merges_fold where true order by event_id ${upsertShares}`.execute(
-      trx,
-    );
-    await sql`drop table temp.event_merges_fold`.execute(trx);
-  }
-  const span = await sql<{ lo: number | string; hi: number | string }>`
-    select min(raw_report_id) as lo, max(raw_report_id) as hi from event_merges`.execute(trx);
-  const only = Number(span.rows[0]!.lo) === reportId && Number(span.rows[0]!.hi) === reportId;
-  // SQLite: the report's rows are all there is (one worker): an unqualified DELETE frees the
-  // table's pages at once instead of deleting row by row
-  if (only && !pg) await sql`delete from event_merges`.execute(trx);
-  else await trx.deleteFrom('event_merges').where('raw_report_id', '=', reportId).execute();
+async function foldMerges(trx: Transaction<DB>, reportId: number): Promise<void> {
+  // one statement: the grouping runs once and feeds both writes
+  await sql`
+    with d as (select event_id, sum(count) as c, min(first_seen) as f, max(last_seen) as l
+      from event_merges where raw_report_id = ${reportId} group by event_id),
+    u as (update events set count = events.count + d.c,
+      first_seen = least(events.first_seen, d.f), last_seen = greatest(events.last_seen, d.l)
+      from d where events.id = d.event_id)
+    insert into event_sources (raw_report_id, event_id, count)
+    select ${reportId}::int8, event_id, c from d order by event_id
+    on conflict (raw_report_id, event_id) do update set count = event_sources.count + excluded.count`.execute(
+    trx,
+  );
+  await trx.deleteFrom('event_merges').where('raw_report_id', '=', reportId).execute();
 }
 
 /** Waits until no other (Kysely) transaction is open on the shared SQLite connection. */
@@ -963,10 +939,10 @@ export function createPipelineRepository(
         .returning('feed')
         .executeTakeFirst();
       if (!row) return false;
-      // the report's merges become visible with its state change, never half of them
-      await foldMerges(trx, reportId, pg);
-      // SQLite's packed runs (on the same connection, inside this transaction)
-      if (handle) foldMergeRuns(handle, reportId);
+      // the report's merges become visible with its state change, never half of them (SQLite:
+      // on the same connection, inside this transaction)
+      if (pg) await foldMerges(trx, reportId);
+      else if (handle) foldSqliteMerges(handle, reportId);
       await refreshFeedTotals(
         trx,
         row.feed,
