@@ -9,6 +9,8 @@ import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/database.ts';
 import { resolveDatabase } from '../config/config.ts';
 import type { CliContext } from '../cli/context.ts';
+import { localiseCli } from '../cli/help.ts';
+import type { Lang } from '../i18n/index.ts';
 
 /** One line, non-zero exit: how every bad input ends on the command line. */
 export class CliError extends Error {}
@@ -33,6 +35,19 @@ export function buildProgram(): Command {
     .option('--database <url>', 'postgres://… or sqlite:PATH; also DATABASE_URL')
     .showHelpAfterError(false)
     .exitOverride();
+  // help and Commander's errors in the configured language, read once they are first written (the
+  // global options are parsed by then); a configuration that does not load leaves the default
+  let lang: Lang | undefined;
+  localiseCli(program, () => {
+    if (lang === undefined) {
+      try {
+        lang = configFrom(program).language;
+      } catch {
+        lang = 'zh-CN';
+      }
+    }
+    return lang;
+  });
 
   program
     .command('serve')
