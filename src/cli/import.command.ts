@@ -1,3 +1,4 @@
+import { wholeNumber } from './options.ts';
 import type { Command } from 'commander';
 import { systemActor } from '../core/auth/actor.ts';
 import { DomainError } from '../core/shared/errors.ts';
@@ -23,10 +24,7 @@ export function registerImportCommands(program: Command, ctx: CliContext): void 
         opts: { format?: string; skipInvalid?: boolean; batchSize: string; json?: boolean },
       ) => {
         const format = detectFormat(file, opts.format);
-        const batchSize = Number(opts.batchSize);
-        if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 50_000) {
-          throw new DomainError('invalid_input', `--batch-size: expected 1-50000, got "${opts.batchSize}"`);
-        }
+        const batchSize = wholeNumber('--batch-size', opts.batchSize, 1, 50_000);
         const total = fileSize(file);
         const progress = createProgress('import', total);
         const started = performance.now();

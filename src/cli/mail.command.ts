@@ -1,3 +1,4 @@
+import { wholeNumber } from './options.ts';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -11,19 +12,8 @@ import { MAIL_STATES, type MailState } from '../services/ports/mail-intake.port.
 import type { ProcessResult } from '../services/mail-intake.service.ts';
 import type { CliContext } from './context.ts';
 
-function positiveInt(name: string, v: string, max = 1_000_000): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new DomainError('invalid_input', `${name}: expected 1-${max}, got "${v}"`);
-  return n;
-}
-
-function portNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new DomainError('invalid_input', `--port: expected 0-65535, got "${v}"`);
-  return n;
-}
+const positiveInt = (name: string, v: string, max = 1_000_000) => wholeNumber(name, v, 1, max);
+const portNumber = (v: string) => wholeNumber('--port', v, 0, 65535);
 
 /** JSON lines on stderr, like pino, for the long-running `mail serve`. */
 function lineLogger(ctx: CliContext): IntakeLogger {

@@ -1,3 +1,4 @@
+import { wholeNumber } from './options.ts';
 import type { Command } from 'commander';
 import { systemActor, type Actor } from '../core/auth/actor.ts';
 import { BULK_INTERVALS } from '../core/notify/intervals.ts';
@@ -138,9 +139,7 @@ export function registerNotifyCommands(program: Command, ctx: CliContext): void 
     .action(async (opts: { state?: string; limit: string }) => {
       if (opts.state !== undefined && !(OUTBOX_STATES as readonly string[]).includes(opts.state))
         throw new DomainError('invalid_input', `--state: expected one of ${OUTBOX_STATES.join(', ')}`);
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500)
-        throw new DomainError('invalid_input', `--limit: expected 1-500, got "${opts.limit}"`);
+      const limit = wholeNumber('--limit', opts.limit, 1, 500);
       await ctx.withServices(async (services) => {
         const rows = await services.mailOutbound.listOutbox(systemActor('cli'), {
           limit,

@@ -1,3 +1,4 @@
+import { wholeNumber } from './options.ts';
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { pipelineBatchSize, resolveDatabase, type Config } from '../config/config.ts';
@@ -23,12 +24,7 @@ function feedsOf(config: Config): () => FeedsConfig {
   return createFeedsSource(resolveFeedsFile(config), { parserIds: knownParserIds });
 }
 
-function positiveInt(name: string, v: string, max = 1_000_000_000): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw invalidInput(`${name}: expected a whole number 1-${max}, got "${v}"`);
-  return n;
-}
+const positiveInt = (name: string, v: string, max = 1_000_000_000) => wholeNumber(name, v, 1, max);
 
 function stderrLog(ctx: CliContext, verbose: boolean): WorkerLog {
   return {

@@ -131,7 +131,7 @@ describe.each(DIALECTS)('certops user / token on %s', (dialect) => {
     );
     expect(badDays).toMatchObject({
       code: 2,
-      err: 'certops: --expires-days: expected a positive whole number, got "soon"\n',
+      err: 'certops: --expires-days: expected a whole number 1-999999999, got "soon"\n',
     });
     const badId = await run('token', 'revoke', 'abc');
     expect(badId.code).toBe(2);

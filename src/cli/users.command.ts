@@ -1,3 +1,4 @@
+import { wholeNumber } from './options.ts';
 import type { Command } from 'commander';
 import { systemActor } from '../core/auth/actor.ts';
 import type { Role } from '../core/auth/roles.ts';
@@ -15,11 +16,7 @@ export async function readPasswordFromStdin(stream: NodeJS.ReadableStream = proc
   return line;
 }
 
-function parsePositiveInt(flag: string, raw: string): number {
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1)
-    throw invalidInput(`${flag}: expected a positive whole number, got "${raw}"`);
-  return Number(raw);
-}
+const parsePositiveInt = (flag: string, raw: string) => wholeNumber(flag, raw, 1, 999_999_999);
 
 function formatUserRow(u: UserRecord): string {
   return [

@@ -1,3 +1,4 @@
+import { wholeNumber } from '../cli/options.ts';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config, type ConfigInput } from '../config/config.ts';
 import { DomainError } from '../core/shared/errors.ts';
@@ -110,11 +111,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--port: expected 0-65535, got "${v}"`);
-  return n;
-}
+const parsePort = (v: string) => wholeNumber('--port', v, 0, 65535);
 
 /** The message, with the fields appended unless it already names them. */
 function describeDomainError(e: DomainError): string {
