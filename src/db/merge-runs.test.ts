@@ -62,6 +62,12 @@ describe('merge runs: fold and expansion (sqlite)', () => {
       w.bytes(),
     );
   };
+  /** An events row's count and span as the fold leaves it (times of 2026-11-01). */
+  const stored = (count: number, first: string, last: string) => ({
+    count,
+    first_seen: `2026-11-01T${first}.000Z`,
+    last_seen: `2026-11-01T${last}.000Z`,
+  });
   const row = (id: number) =>
     t.sqlite!.prepare('select count, first_seen, last_seen from events where id = ?').get(id);
   const shares = () =>
@@ -83,21 +89,9 @@ describe('merge runs: fold and expansion (sqlite)', () => {
     ]);
     // two distinct events at a time: `a` comes back after a pass and is updated again
     expect(foldSqliteMerges(t.sqlite!, 2, 2)).toBe(5);
-    expect(row(a)).toEqual({
-      count: 5,
-      first_seen: '2026-11-01T04:00:00.000Z',
-      last_seen: '2026-11-01T09:00:00.000Z',
-    });
-    expect(row(b)).toEqual({
-      count: 4,
-      first_seen: '2026-11-01T06:00:00.000Z',
-      last_seen: '2026-11-01T08:30:00.000Z',
-    });
-    expect(row(c)).toEqual({
-      count: 2,
-      first_seen: '2026-11-01T06:00:00.000Z',
-      last_seen: '2026-11-01T06:30:00.000Z',
-    });
+    expect(row(a)).toEqual(stored(5, '04:00:00', '09:00:00'));
+    expect(row(b)).toEqual(stored(4, '06:00:00', '08:30:00'));
+    expect(row(c)).toEqual(stored(2, '06:00:00', '06:30:00'));
     expect(shares()).toEqual([
       [2, a, 4],
       [2, b, 3],
@@ -143,16 +137,8 @@ describe('merge runs: fold and expansion (sqlite)', () => {
     mergeRow.run(2, b, 1, '2026-11-01T10:00:00.000Z', '2026-11-01T10:00:00.000Z');
     mergeRow.run(3, b, 4, '2026-11-01T02:00:00.000Z', '2026-11-01T02:00:00.000Z');
     expect(foldSqliteMerges(t.sqlite!, 2)).toBe(3);
-    expect(row(a)).toEqual({
-      count: 6,
-      first_seen: '2026-11-01T03:00:00.000Z',
-      last_seen: '2026-11-01T08:00:00.000Z',
-    });
-    expect(row(b)).toEqual({
-      count: 2,
-      first_seen: '2026-11-01T06:00:00.000Z',
-      last_seen: '2026-11-01T10:00:00.000Z',
-    });
+    expect(row(a)).toEqual(stored(6, '03:00:00', '08:00:00'));
+    expect(row(b)).toEqual(stored(2, '06:00:00', '10:00:00'));
     expect(shares()).toEqual([
       [2, a, 5],
       [2, b, 1],
