@@ -1,3 +1,4 @@
+import { t } from '../i18n/index.ts';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
@@ -170,10 +171,18 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): vo
       const errors = [...result.errors, ...parsed.errors].sort(
         (a, b) => Number(/\d+/.exec(a.ref)?.[0] ?? 0) - Number(/\d+/.exec(b.ref)?.[0] ?? 0),
       );
-      const what = mode === 'branches' ? 'branches' : 'organisations';
+      const lang = ctx.language();
+      const what = t(lang, mode === 'branches' ? 'cli.directory.branches' : 'cli.directory.organisations');
       if (opts.json) ctx.out(JSON.stringify({ created: result.created, updated: result.updated, errors }));
       else {
-        ctx.out(`${what}: ${result.created} created, ${result.updated} updated, ${errors.length} rejected`);
+        ctx.out(
+          t(lang, 'cli.directory.loaded', {
+            what,
+            created: result.created,
+            updated: result.updated,
+            rejected: errors.length,
+          }),
+        );
         for (const e of errors) ctx.err(describeIssue(e));
       }
       if (errors.length > 0) {
@@ -211,7 +220,7 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): vo
       if (opts.json) ctx.out(JSON.stringify(items));
       else {
         for (const o of items) ctx.out(organisationLine(o));
-        ctx.out(`${items.length} organisations`);
+        ctx.out(t(ctx.language(), 'cli.directory.count', { n: items.length }));
       }
     });
 
@@ -224,6 +233,11 @@ export function registerDirectoryCommands(program: Command, ctx: CliContext): vo
       const r = await ctx.withServices((services) => services.directory.seedDefaults(), {
         seedDefaults: false,
       });
-      ctx.out(`branches inserted: ${r.branchesInserted}, organisations inserted: ${r.organisationsInserted}`);
+      ctx.out(
+        t(ctx.language(), 'cli.directory.seeded', {
+          branches: r.branchesInserted,
+          organisations: r.organisationsInserted,
+        }),
+      );
     });
 }

@@ -86,6 +86,24 @@ const ERRORS: [RegExp, string][] = [
   [/\(Did you mean (.+)\?\)/, '（是否要用 $1？）'],
 ];
 
+const MESSAGES: [RegExp, string][] = [
+  [/^(\S+): expected a whole number (\d+)-(\d+), got "(.*)"$/, '$1：应为 $2-$3 之间的整数，实际为 "$4"'],
+  [/^(\S+): expected one of (.+), got "(.*)"$/, '$1：应为以下之一：$2，实际为 "$3"'],
+  [/^(\S+): expected one of (.+)$/, '$1：应为以下之一：$2'],
+  [/^(.+): no such file or directory$/, '$1：文件或目录不存在'],
+  [/^(.+): no such file$/, '$1：文件不存在'],
+];
+
+/**
+ * A one-line error the commands themselves raise about their options and files, in `lang`
+ * (the shapes `cli/options.ts` and the readers write); any other message is kept as it is.
+ */
+export function cliErrorText(lang: Lang, message: string): string {
+  if (lang !== 'zh-CN') return message;
+  for (const [pattern, zh] of MESSAGES) if (pattern.test(message)) return message.replace(pattern, zh);
+  return message;
+}
+
 /** One of Commander's parse errors (as it writes it) in `lang`; an unknown one stays English. */
 export function commanderErrorText(lang: Lang, text: string): string {
   if (lang !== 'zh-CN') return text;

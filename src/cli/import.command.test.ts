@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/support/db.ts';
-import { createCliDatabase, runCertops } from '../../test/support/cli.ts';
+import { createCliDatabase, runCertops, useCliLanguage } from '../../test/support/cli.ts';
 import SQLite from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+
+// these tests read the English output; src/cli/messages.test.ts reads the Chinese
+useCliLanguage('en');
 
 /** Each test starts the real binary several times: generous on a busy machine (not a speed check). */
 const CLI_TIMEOUT = 120_000;
@@ -91,16 +94,11 @@ describe.each(DIALECTS)('certops import reports + stats incidents on %s', (diale
       ]);
       expect(text.stdout).toContain('Non-scanning incident reports received: 3');
       expect(text.stdout).toMatch(/Phishing\s+2\s+66\.7%/);
-      const zh = await runCertops([
-        '--database',
-        database,
-        'stats',
-        'incidents',
-        '--from',
-        '2007-01-01',
-        '--to',
-        '2007-06-30',
-      ]);
+      // no language set: the default, Chinese
+      const zh = await runCertops(
+        ['--database', database, 'stats', 'incidents', '--from', '2007-01-01', '--to', '2007-06-30'],
+        { env: { CERTOPS_LANGUAGE: '' } },
+      );
       expect(zh.stdout).toContain('接收非扫描类网络安全事件报告: 3');
     },
     CLI_TIMEOUT,

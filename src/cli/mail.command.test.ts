@@ -2,8 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCliDatabase, runCliCaptured } from '../../test/support/cli.ts';
+import { createCliDatabase, runCliCaptured, useCliLanguage } from '../../test/support/cli.ts';
 import { DIALECTS } from '../../test/support/db.ts';
+
+// these tests read the English output; src/cli/messages.test.ts reads the Chinese
+useCliLanguage('en');
 
 function eml(subject: string, extra = ''): string {
   return `From: reporter@example.org\r\nTo: report@localhost\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/\W/g, '')}@example.org>\r\n${extra}\r\nseen at 203.0.113.77\r\n`;

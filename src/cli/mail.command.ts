@@ -1,3 +1,4 @@
+import { t, type Lang } from '../i18n/index.ts';
 import { wholeNumber } from './options.ts';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -80,7 +81,9 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
           ...(startProcessor ? { startProcessor } : {}),
           ...(opts.port !== undefined ? { port: opts.port } : {}),
         });
-        ctx.out(`certops: SMTP intake listening on ${running.smtp.host}:${running.smtp.port}`);
+        ctx.out(
+          t(ctx.language(), 'cli.mail.listening', { host: running.smtp.host, port: running.smtp.port }),
+        );
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGTERM', stop);
@@ -97,9 +100,11 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean }) => {
       const results = await ctx.withServices((services) => services.mailIntake.processPending());
       const counts = countResults(results);
+      const lang = ctx.language();
       if (opts.json) ctx.out(JSON.stringify(counts));
-      else ctx.out(describeCounts(counts));
-      for (const r of results) if (r.state === 'failed') ctx.err(`message ${r.id}: ${r.error}`);
+      else ctx.out(t(lang, 'cli.mail.processed', { ...counts }));
+      for (const r of results)
+        if (r.state === 'failed') ctx.err(t(lang, 'cli.mail.failed', { id: r.id, error: r.error ?? '' }));
     });
 
   mail
@@ -175,7 +180,7 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
     .action(async (id: string) => {
       const n = positiveInt('id', id, Number.MAX_SAFE_INTEGER);
       const r = await ctx.withServices((services) => services.mailIntake.retry(systemActor('cli'), n));
-      ctx.out(describeResult(r));
+      ctx.out(describeResult(ctx.language(), r));
       if (r.state === 'failed')
         throw new DomainError('invalid_input', `message ${r.id} failed again: ${r.error}`);
     });
@@ -195,6 +200,7 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
     .action(async (paths: string[], opts: { branch?: string; json?: boolean }) => {
       const files = listFiles(paths);
       const counts = await ctx.withServices(async (services, config) => {
+        const lang = config.language;
         const branchCode = opts.branch ?? DEFAULT_BRANCH_CODE;
         const envelope: MailEnvelope = {
           source: 'file',
@@ -219,13 +225,13 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
           c.messages += 1;
           if (raw.byteLength === 0) {
             c.failed += 1;
-            ctx.err(`${where}: empty message, skipped`);
+            ctx.err(t(lang, 'cli.mail.empty', { where }));
             return;
           }
           const r = await services.mailIntake.ingest(envelope, raw);
           tally(c, r);
           if (r.state === 'failed' || r.state === 'failed_format')
-            ctx.err(`${where}: message ${r.id}: ${r.error}`);
+            ctx.err(`${where}: ${t(lang, 'cli.mail.failed', { id: r.id, error: r.error ?? '' })}`);
         };
         for (const file of files) {
           if (/\.mbox$/i.test(file) || isMbox(file)) {
@@ -233,7 +239,9 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
               if ('tooLarge' in m) {
                 c.messages += 1;
                 c.tooLarge += 1;
-                ctx.err(`${file}#${m.index + 1}: ${m.tooLarge} bytes, over the limit of ${max}; skipped`);
+                ctx.err(
+                  t(lang, 'cli.mail.tooLarge', { where: `${file}#${m.index + 1}`, size: m.tooLarge, max }),
+                );
               } else await take(m.raw, `${file}#${m.index + 1}`);
             }
           } else {
@@ -241,7 +249,7 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
             if (size > max) {
               c.messages += 1;
               c.tooLarge += 1;
-              ctx.err(`${file}: ${size} bytes, over the limit of ${max}; skipped`);
+              ctx.err(t(lang, 'cli.mail.tooLarge', { where: file, size, max }));
               continue;
             }
             await take(readFileSync(file), file);
@@ -250,11 +258,11 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
         return c;
       });
       if (opts.json) ctx.out(JSON.stringify(counts));
-      else ctx.out(describeImport(counts));
+      else ctx.out(t(ctx.language(), 'cli.mail.imported', { ...counts }));
       if (counts.failed > 0)
         throw new DomainError(
           'invalid_input',
-          `${counts.failed} of ${counts.messages} messages could not be processed`,
+          t(ctx.language(), 'cli.mail.notAll', { failed: counts.failed, messages: counts.messages }),
         );
     });
 }
@@ -295,14 +303,6 @@ function countResults(results: ProcessResult[]): MailImportCounts {
   return c;
 }
 
-function describeCounts(c: MailImportCounts): string {
-  return `processed ${c.messages} messages: ${c.reports} reports, ${c.correspondence} replies to incidents, ${c.duplicates} duplicates, ${c.feedMail} feed mails, ${c.formatErrors} format errors, ${c.failed} failed`;
-}
-
-function describeImport(c: MailImportCounts): string {
-  return `imported ${c.messages} messages: ${c.reports} reports, ${c.correspondence} replies to incidents, ${c.duplicates} duplicates, ${c.formatErrors} format errors, ${c.failed} failed, ${c.tooLarge} too large`;
-}
-
-function describeResult(r: ProcessResult): string {
-  return `message ${r.id}: ${r.state}${r.outcome ? ` (${r.outcome})` : ''}${r.incidentId !== null ? ` incident #${r.incidentId}` : ''}${r.trackingNumbers.length ? ` ${r.trackingNumbers.join(', ')}` : ''}${r.error ? `: ${r.error}` : ''}`;
+function describeResult(lang: Lang, r: ProcessResult): string {
+  return `${t(lang, 'cli.mail.message', { id: r.id })}: ${r.state}${r.outcome ? ` (${r.outcome})` : ''}${r.incidentId !== null ? ` ${t(lang, 'cli.mail.incident', { id: r.incidentId })}` : ''}${r.trackingNumbers.length ? ` ${r.trackingNumbers.join(', ')}` : ''}${r.error ? `: ${r.error}` : ''}`;
 }

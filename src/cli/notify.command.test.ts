@@ -2,12 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCliDatabase, runCliCaptured } from '../../test/support/cli.ts';
+import { createCliDatabase, runCliCaptured, useCliLanguage } from '../../test/support/cli.ts';
 import { DIALECTS } from '../../test/support/db.ts';
 import { createSmtpSink, type SmtpSink } from '../../test/support/smtp-sink.ts';
 import { loadConfig } from '../config/config.ts';
 import { systemActor } from '../core/auth/actor.ts';
 import { openMigratedDatabase, composeServices } from '../main/compose.ts';
+
+// these tests read the English output; src/cli/messages.test.ts reads the Chinese
+useCliLanguage('en');
 
 describe.each(DIALECTS)('certops notify / mail on %s', (dialect) => {
   let dir: string;

@@ -1,3 +1,4 @@
+import { t } from '../i18n/index.ts';
 import { wholeNumber } from './options.ts';
 import type { Command } from 'commander';
 import { systemActor, type Actor } from '../core/auth/actor.ts';
@@ -49,19 +50,30 @@ export function registerNotifyCommands(program: Command, ctx: CliContext): void 
     .action(async (opts: { dryRun?: boolean }) => {
       await ctx.withServices(async (services) => {
         const r = await services.notifications.run({ dryRun: opts.dryRun === true });
+        const lang = ctx.language();
+        const rows = (n: number) => t(lang, 'cli.notify.rows', { n });
         for (const m of r.mails)
           ctx.out(
-            `${r.dryRun ? 'would send' : 'queued'}\t${m.recipient}\t${m.rows} rows\t${m.language}${m.outboxId !== null ? `\toutbox #${m.outboxId}` : ''}`,
+            `${t(lang, r.dryRun ? 'cli.notify.wouldSend' : 'cli.notify.queued')}\t${m.recipient}\t${rows(m.rows)}\t${m.language}${m.outboxId !== null ? `\toutbox #${m.outboxId}` : ''}`,
           );
         for (const s of r.suppressed)
-          ctx.out(`${r.dryRun ? 'would suppress' : 'suppressed'}\t${s.recipient}\t${s.items} rows`);
-        for (const w of r.waiting) ctx.out(`waiting\t${w.recipient}\t${w.items} rows\tdue ${w.dueAt ?? '-'}`);
+          ctx.out(
+            `${t(lang, r.dryRun ? 'cli.notify.wouldSuppress' : 'cli.notify.suppressed')}\t${s.recipient}\t${rows(s.items)}`,
+          );
+        for (const w of r.waiting)
+          ctx.out(
+            `${t(lang, 'cli.notify.waiting')}\t${w.recipient}\t${rows(w.items)}\t${t(lang, 'cli.notify.due', { at: w.dueAt ?? '-' })}`,
+          );
         ctx.out(
-          `${r.mails.length} mail(s), ${r.suppressed.length} suppressed, ${r.waiting.length} waiting${r.dryRun ? ' (dry run)' : ''}`,
+          t(lang, 'cli.notify.summary', {
+            mails: r.mails.length,
+            suppressed: r.suppressed.length,
+            waiting: r.waiting.length,
+          }) + (r.dryRun ? t(lang, 'cli.notify.dryRun') : ''),
         );
         if (!r.dryRun && r.mails.length && services.mailOutbound.relayConfigured) {
           const f = await services.mailOutbound.flush();
-          ctx.out(`outbox: ${f.sent} sent, ${f.retried} to retry, ${f.failed} failed`);
+          ctx.out(t(lang, 'cli.mail.outbox', { sent: f.sent, retried: f.retried, failed: f.failed }));
         }
       });
     });
@@ -102,7 +114,9 @@ export function registerNotifyCommands(program: Command, ctx: CliContext): void 
         if (!services.mailOutbound.relayConfigured)
           throw new DomainError('invalid_input', 'no SMTP relay configured (mail.relay.host)');
         const f = await services.mailOutbound.flush({ limit: 100_000 });
-        ctx.out(`${f.sent} sent, ${f.retried} to retry, ${f.failed} failed`);
+        ctx.out(
+          t(ctx.language(), 'cli.mail.flushed', { sent: f.sent, retried: f.retried, failed: f.failed }),
+        );
       });
     });
 
@@ -127,7 +141,7 @@ export function registerNotifyCommands(program: Command, ctx: CliContext): void 
             'conflict',
             `not delivered (${r.error}); queued for retry as outbox #${r.mail.id}`,
           );
-        ctx.out(`sent: ${r.mail.response}`);
+        ctx.out(t(ctx.language(), 'cli.mail.sent', { response: r.mail.response ?? '' }));
       });
     });
 
@@ -158,7 +172,7 @@ export function registerNotifyCommands(program: Command, ctx: CliContext): void 
               m.lastError || m.response,
             ].join('\t'),
           );
-        ctx.out(`${rows.length} message(s)`);
+        ctx.out(t(ctx.language(), 'cli.mail.count', { n: rows.length }));
       });
     });
 }

@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCliDatabase, runCertops, runCliCaptured } from '../../test/support/cli.ts';
+import { createCliDatabase, runCertops, runCliCaptured, useCliLanguage } from '../../test/support/cli.ts';
 import { DIALECTS } from '../../test/support/db.ts';
+
+// these tests read the English output; src/cli/messages.test.ts reads the Chinese
+useCliLanguage('en');
 
 const cli = runCliCaptured;
 

@@ -1,3 +1,4 @@
+import { t } from '../i18n/index.ts';
 import { wholeNumber } from './options.ts';
 import type { Command } from 'commander';
 import { systemActor } from '../core/auth/actor.ts';
@@ -123,7 +124,9 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
         await ctx.withServices(async (services) => {
           const u = await services.auth.getUserByUsername(actor, username);
           await services.auth.setUserDisabled(actor, u.id, disabled);
-          ctx.out(`${disabled ? 'disabled' : 'enabled'} user ${u.username}`);
+          ctx.out(
+            t(ctx.language(), disabled ? 'cli.user.disabled' : 'cli.user.enabled', { username: u.username }),
+          );
         });
       });
   }
@@ -138,7 +141,7 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
       await ctx.withServices(async (services) => {
         const u = await services.auth.getUserByUsername(actor, username);
         await services.auth.setPassword(actor, u.id, password, { mustChange: true });
-        ctx.out(`password of ${u.username} set; they must change it at next sign-in`);
+        ctx.out(t(ctx.language(), 'cli.user.passwordSet', { username: u.username }));
       });
     });
 
@@ -201,8 +204,14 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     .action(async (raw: string) => {
       const id = parsePositiveInt('id', raw);
       await ctx.withServices(async (services) => {
-        const t = await services.auth.revokeToken(actor, id);
-        ctx.out(`revoked token ${t.id} "${t.name}" of ${t.username}`);
+        const revoked = await services.auth.revokeToken(actor, id);
+        ctx.out(
+          t(ctx.language(), 'cli.token.revoked', {
+            id: revoked.id,
+            name: revoked.name,
+            username: revoked.username,
+          }),
+        );
       });
     });
 }

@@ -13,6 +13,7 @@ import { pipeline } from './messages/pipeline.ts';
 import { parsers } from './messages/parsers.ts';
 import { stats } from './messages/stats.ts';
 import { notify } from './messages/notify.ts';
+import { cli } from './messages/cli.ts';
 
 export { LANGUAGES, isLang, negotiateLang, type Catalogue, type Lang } from './catalogue.ts';
 
@@ -32,6 +33,7 @@ export const CATALOGUES: Record<string, Catalogue> = {
   parsers,
   stats,
   notify,
+  cli,
 };
 
 const merged: Record<Lang, Map<string, string>> = { 'zh-CN': new Map(), en: new Map() };

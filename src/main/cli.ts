@@ -10,8 +10,8 @@ import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/database.ts';
 import { resolveDatabase } from '../config/config.ts';
 import type { CliContext } from '../cli/context.ts';
-import { localiseCli } from '../cli/help.ts';
-import type { Lang } from '../i18n/index.ts';
+import { cliErrorText, localiseCli } from '../cli/help.ts';
+import { t, type Lang } from '../i18n/index.ts';
 
 /** One line, non-zero exit: how every bad input ends on the command line. */
 export class CliError extends Error {}
@@ -28,6 +28,15 @@ function configFrom(program: Command, overrides: ConfigInput = {}): Config {
   });
 }
 
+/** The configured language (the global options parsed so far count); the default when it does not load. */
+function languageOf(program: Command): Lang {
+  try {
+    return configFrom(program).language;
+  } catch {
+    return 'zh-CN';
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('certops')
     .description('certops: operations platform for national and regional CERTs')
@@ -39,16 +48,8 @@ export function buildProgram(): Command {
   // help and Commander's errors in the configured language, read once they are first written (the
   // global options are parsed by then); a configuration that does not load leaves the default
   let lang: Lang | undefined;
-  localiseCli(program, () => {
-    if (lang === undefined) {
-      try {
-        lang = configFrom(program).language;
-      } catch {
-        lang = 'zh-CN';
-      }
-    }
-    return lang;
-  });
+  const language = (): Lang => (lang ??= languageOf(program));
+  localiseCli(program, language);
 
   program
     .command('serve')
@@ -83,7 +84,7 @@ export function buildProgram(): Command {
       try {
         const r = await migrateToLatest(database);
         process.stdout.write(
-          r.applied.length ? `applied: ${r.applied.join(', ')}\n` : 'database is up to date\n',
+          `${r.applied.length ? t(config.language, 'cli.migrate.applied', { names: r.applied.join(', ') }) : t(config.language, 'cli.migrate.upToDate')}\n`,
         );
       } finally {
         await database.close();
@@ -104,6 +105,7 @@ export function buildProgram(): Command {
       }
     },
     mailProcessorFactory: (config, services) => mailProcessorFactoryFor(config, services.mailIntake),
+    language,
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
   };
@@ -138,7 +140,7 @@ export async function runCli(argv: string[]): Promise<number> {
         : e instanceof DomainError
           ? describeDomainError(e)
           : `error: ${(e as Error).message ?? e}`;
-    process.stderr.write(`certops: ${msg.split('\n')[0]}\n`);
+    process.stderr.write(`certops: ${cliErrorText(languageOf(program), msg.split('\n')[0]!)}\n`);
     return e instanceof DomainError || e instanceof ConfigError || e instanceof CliError ? 2 : 1;
   }
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import type { Dialect } from '../../src/db/database.ts';
 import { runCli } from '../../src/main/cli.ts';
 import { createPgDatabaseUrl } from './db.ts';
@@ -66,4 +66,20 @@ export async function createCliDatabase(
     return { database: pg.url, drop: pg.drop };
   }
   return { database: `sqlite:${path.join(dir, name)}`, drop: async () => {} };
+}
+
+/**
+ * Sets CERTOPS_LANGUAGE for a test file's commands (in-process and spawned), restored after it: a
+ * file whose assertions read one language's output says which.
+ */
+export function useCliLanguage(lang: 'en' | 'zh-CN'): void {
+  let before: string | undefined;
+  beforeAll(() => {
+    before = process.env.CERTOPS_LANGUAGE;
+    process.env.CERTOPS_LANGUAGE = lang;
+  });
+  afterAll(() => {
+    if (before === undefined) delete process.env.CERTOPS_LANGUAGE;
+    else process.env.CERTOPS_LANGUAGE = before;
+  });
 }
