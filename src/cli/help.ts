@@ -27,9 +27,11 @@ function withNotes(lang: Lang, described: string, description: string): string {
   return `${description ? cliText(lang, description) : ''}（${inner}）`;
 }
 
-/** East Asian wide characters (CJK, full-width forms): two terminal columns each. */
-const WIDE =
-  /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/g;
+/** East Asian wide characters (CJK, Hangul, full-width forms): two terminal columns each. */
+const WIDE_CHARS = String.raw`\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF01-\uFF60\uFFE0-\uFFE6`;
+const WIDE = new RegExp(`[${WIDE_CHARS}]`, 'g');
+/** Closing punctuation that stays with the text before it (a line never starts with "，" or "）"). */
+const CLOSING = '[，。；：、！？）》」』]*';
 
 /** Terminal columns of a help text: Commander's width (ANSI styles left out) plus one per wide character. */
 function columns(help: Help, text: string): number {
@@ -37,11 +39,10 @@ function columns(help: Help, text: string): number {
 }
 
 /**
- * Chunks a line may break between: a run of non-space text, or one wide character with the
- * closing punctuation after it (a line never starts with "，" or "）"), each with the spaces before it.
+ * Chunks a line may break between: a run of other non-space text, or one wide character, each
+ * with the closing punctuation after it and the spaces before it.
  */
-const CHUNK =
-  /\s*(?:[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7A3\uF900-\uFAFF\uFF01-\uFF60][，。；：、！？）》」』]*|[^\s\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7A3\uF900-\uFAFF\uFF01-\uFF60]+[，。；：、！？）》」』]*)/g;
+const CHUNK = new RegExp(String.raw`\s*(?:[${WIDE_CHARS}]${CLOSING}|[^\s${WIDE_CHARS}]+${CLOSING})`, 'g');
 
 /** Commander's wrapping, in columns, breaking Chinese text between characters as well as at spaces. */
 function wrap(help: Help, text: string, width: number): string {

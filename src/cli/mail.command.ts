@@ -200,7 +200,7 @@ export function registerMailCommands(program: Command, ctx: CliContext): void {
     .action(async (paths: string[], opts: { branch?: string; json?: boolean }) => {
       const files = listFiles(paths);
       const counts = await ctx.withServices(async (services, config) => {
-        const lang = config.language;
+        const lang = ctx.language();
         const branchCode = opts.branch ?? DEFAULT_BRANCH_CODE;
         const envelope: MailEnvelope = {
           source: 'file',
